@@ -1,0 +1,242 @@
+// The CONNECTION actor: the socket's side of a peer. Everything a client
+// sends is checked here before any other actor sees it.
+#include "actors/connection_actor.hpp"
+
+#include "actors/clock.hpp"
+#include "actors/identifiers.hpp"
+#include "actors/log.hpp"
+#include "actors/metrics.hpp"
+#include "actors/session_actor.hpp"
+
+#include <algorithm>
+
+namespace signaling::actors {
+
+using schema::close_code;
+using schema::error_code;
+
+// -- rate_limiter --------------------------------------------------------------
+
+rate_limiter::rate_limiter(double rate_per_second, double burst, time_point now)
+  : rate_(rate_per_second),
+    burst_(burst),
+    tokens_(burst),
+    last_refill_(now),
+    window_start_(now) {
+  // nop
+}
+
+bool rate_limiter::admit(time_point now) {
+  std::chrono::duration<double> elapsed = now - last_refill_;
+  tokens_ = std::min(burst_, tokens_ + elapsed.count() * rate_);
+  last_refill_ = now;
+  if (tokens_ >= 1.0) {
+    tokens_ -= 1.0;
+    return true;
+  }
+  if (now - window_start_ > std::chrono::milliseconds{schema::flood_window_ms}) {
+    window_start_ = now;
+    drops_in_window_ = 0;
+  }
+  ++drops_in_window_;
+  return false;
+}
+
+// -- connection_state ----------------------------------------------------------
+
+namespace {
+
+/// Visits a parsed client message; room and relay requests go to the session.
+struct dispatcher {
+  connection_state& state;
+  const correlation_id& correlation;
+
+  template <class Request>
+  void forward(Request& request) {
+    state.self->send(state.session, request_atom_v, std::move(request), correlation);
+  }
+
+  void operator()(schema::join_request& x) {
+    state.joined = true;
+    forward(x);
+  }
+
+  void operator()(schema::leave_request& x) { forward(x); }
+
+  void operator()(schema::state_request& x) { forward(x); }
+
+  void operator()(schema::relay_request& x) { forward(x); }
+
+  void operator()(schema::ping_request&) {
+    state.send(text_frame::make(encode(schema::pong_reply{}, envelope_now(correlation))));
+  }
+
+  void operator()(schema::auth_request&) { no_auth("auth:request"); }
+
+  void operator()(schema::auth_refresh_request&) { no_auth("auth:refresh"); }
+
+  void operator()(schema::session_resume_request&) {
+    if (state.joined)
+      state.send_error(error_code::invalid_message,
+                       "session:resume must come before the first room:join", "session:resume",
+                       correlation);
+    else
+      state.send_error(error_code::session_not_found, "no session for this resume token",
+                       "session:resume", correlation);
+  }
+
+  void operator()(schema::turn_credentials_request&) {
+    state.send_error(error_code::unavailable, "no TURN or STUN servers are configured",
+                     "turn:credentials", correlation);
+  }
+
+  void no_auth(std::string_view request_type) {
+    state.send_error(error_code::unavailable, "authentication is not configured on this server",
+                     request_type, correlation);
+  }
+};
+
+} // namespace
+
+void connection_state::on_text(const std::string& text) {
+  alive_since_heartbeat = true;
+  count(server_metrics::instance().frames_received_total);
+  if (text.size() > settings.max_message_bytes) {
+    send_error(error_code::message_too_large,
+               "frame of " + std::to_string(text.size()) + " bytes is over the limit of "
+                 + std::to_string(settings.max_message_bytes),
+               {}, {});
+    close(close_code::too_large, "message-too-large");
+    return;
+  }
+  // Parse before the rate check so that a dropped request's error still
+  // carries its correlationId and type.
+  auto parsed = schema::parse_client_message(text, {settings.max_peers_ceiling});
+  if (auto error = std::get_if<schema::parse_error>(&parsed)) {
+    if (!admit(error->request_type, error->correlation_id.value_or(std::string{})))
+      return;
+    count(server_metrics::instance().errors_sent_total);
+    send(text_frame::make(encode(*error, now_ms())));
+    return;
+  }
+  auto& message = std::get<schema::client_message>(parsed);
+  correlation_id correlation = message.correlation_id.value_or(std::string{});
+  if (admit(type_name(message.body), correlation))
+    std::visit(dispatcher{*this, correlation}, message.body);
+}
+
+void connection_state::on_binary() {
+  alive_since_heartbeat = true;
+  if (admit({}, {}))
+    send_error(error_code::invalid_message, "binary frames are not part of the protocol; send "
+                                            "JSON in text frames",
+               {}, {});
+}
+
+bool connection_state::admit(std::string_view request_type, std::string_view correlation) {
+  if (limiter.admit(self->clock().now()))
+    return true;
+  count(server_metrics::instance().messages_rate_limited_total);
+  if (limiter.flooding()) {
+    close(close_code::policy, "flooding");
+    return false;
+  }
+  send_error(error_code::rate_limited,
+             "over " + std::to_string(static_cast<int>(settings.rate_per_second))
+               + " messages/s; the message was dropped",
+             request_type, correlation);
+  return false;
+}
+
+void connection_state::send(text_frame frame) {
+  socket->send(std::move(frame.text));
+}
+
+void connection_state::send_error(error_code code, std::string message,
+                                  std::string_view request_type, std::string_view correlation) {
+  count(server_metrics::instance().errors_sent_total);
+  send(text_frame::make(encode(
+    schema::error_reply{code, std::move(message), std::string{request_type}, {}},
+    envelope_now(correlation))));
+}
+
+void connection_state::close(close_code code, std::string_view reason) {
+  log(log_level::info, "connection-closed",
+      {{"peerId", peer_id}, {"reason", reason},
+       {"code", std::to_string(static_cast<int>(code))}});
+  socket->close(code);
+  self->quit();
+}
+
+void connection_state::heartbeat() {
+  if (!alive_since_heartbeat && ping_outstanding) {
+    log(log_level::info, "connection-lost", {{"peerId", peer_id}, {"reason", "heartbeat"}});
+    socket->abort();
+    self->quit();
+    return;
+  }
+  alive_since_heartbeat = false;
+  ping_outstanding = true;
+  socket->ping();
+  self->delayed_send(self, std::chrono::milliseconds{settings.heartbeat_ms}, heartbeat_atom_v);
+}
+
+connection_actor::behavior_type
+connection(connection_actor::stateful_pointer<connection_state> self, transport_ptr socket,
+           room_directory_actor directory, server_settings settings) {
+  auto& state = self->state;
+  state.self = self;
+  state.socket = std::move(socket);
+  state.settings = settings;
+  state.peer_id = random_identifier();
+  state.limiter = rate_limiter{settings.rate_per_second, settings.rate_burst, self->clock().now()};
+  state.session = self->spawn(session, state.peer_id, connection_actor{self},
+                              std::move(directory), settings);
+  // A session that fails leaves its connection useless: close it as a fault.
+  self->monitor(state.session);
+  self->set_down_handler([self](const caf::down_msg& down) {
+    if (down.source == self->state.session.address())
+      self->state.close(close_code::internal, "session-failed");
+  });
+  auto& metrics = server_metrics::instance();
+  metrics.connections_open.fetch_add(1, std::memory_order_relaxed);
+  count(metrics.connections_total);
+  self->attach_functor([] {
+    server_metrics::instance().connections_open.fetch_sub(1, std::memory_order_relaxed);
+  });
+  log(log_level::debug, "connection-opened", {{"peerId", state.peer_id}});
+  state.send(text_frame::make(encode(
+    schema::connected_event{state.peer_id, random_identifier(), settings.heartbeat_ms, false},
+    envelope_now())));
+  self->delayed_send(self, std::chrono::milliseconds{settings.heartbeat_ms}, heartbeat_atom_v);
+  return {
+    [self](frame_atom, const std::string& text) { self->state.on_text(text); },
+    [self](binary_atom) { self->state.on_binary(); },
+    [self](oversized_atom) {
+      self->state.send_error(error_code::message_too_large,
+                             "frame over the limit of "
+                               + std::to_string(self->state.settings.max_message_bytes)
+                               + " bytes",
+                             {}, {});
+      self->state.close(close_code::too_large, "message-too-large");
+    },
+    [self](pong_atom) {
+      self->state.alive_since_heartbeat = true;
+      self->state.ping_outstanding = false;
+    },
+    [self](closed_atom, bool clean) {
+      log(log_level::debug, "connection-closed-by-peer",
+          {{"peerId", self->state.peer_id}, {"clean", clean ? "true" : "false"}});
+      self->quit();
+    },
+    [self](deliver_atom, text_frame& frame) { self->state.send(std::move(frame)); },
+    [self](heartbeat_atom) { self->state.heartbeat(); },
+    [self](shutdown_atom) {
+      self->state.send(text_frame::make(
+        encode(schema::server_shutdown_event{schema::default_reconnect_after_ms}, envelope_now())));
+      self->state.close(close_code::going_away, "server-shutdown");
+    },
+  };
+}
+
+} // namespace signaling::actors

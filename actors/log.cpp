@@ -1,0 +1,76 @@
+// JSON-lines logger; one mutex-guarded write per line keeps lines whole.
+#include "actors/log.hpp"
+
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <mutex>
+#include <string>
+
+namespace signaling::actors {
+
+namespace {
+
+std::atomic<log_level> current_level{log_level::info};
+std::mutex output_mutex;
+
+constexpr std::string_view level_names[] = {"debug", "info", "warning", "error"};
+
+void append_escaped(std::string& out, std::string_view x) {
+  out += '"';
+  for (char c : x) {
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += c;
+    } else if (static_cast<unsigned char>(c) < 0x20) {
+      char escaped[8];
+      std::snprintf(escaped, sizeof(escaped), "\\u%04x", c);
+      out += escaped;
+    } else {
+      out += c;
+    }
+  }
+  out += '"';
+}
+
+} // namespace
+
+bool parse_log_level(std::string_view text, log_level& result) {
+  for (std::size_t i = 0; i < std::size(level_names); ++i) {
+    if (level_names[i] == text) {
+      result = static_cast<log_level>(i);
+      return true;
+    }
+  }
+  return false;
+}
+
+void set_log_level(log_level level) {
+  current_level = level;
+}
+
+bool log_enabled(log_level level) {
+  return level >= current_level.load(std::memory_order_relaxed);
+}
+
+void log(log_level level, std::string_view event, std::initializer_list<log_field> fields) {
+  if (!log_enabled(level))
+    return;
+  auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
+    std::chrono::system_clock::now().time_since_epoch());
+  std::string line = R"({"time":)" + std::to_string(now.count()) + R"(,"level":)";
+  append_escaped(line, level_names[static_cast<int>(level)]);
+  line += R"(,"event":)";
+  append_escaped(line, event);
+  for (const auto& [key, value] : fields) {
+    line += ',';
+    append_escaped(line, key);
+    line += ':';
+    append_escaped(line, value);
+  }
+  line += "}\n";
+  std::lock_guard<std::mutex> guard{output_mutex};
+  std::fwrite(line.data(), 1, line.size(), stderr);
+}
+
+} // namespace signaling::actors

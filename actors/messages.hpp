@@ -1,0 +1,94 @@
+// The vocabulary actors speak: atoms, the shared frame type, protocol errors
+// as caf::error values, and the type-ID block that announces every message
+// type (all carry `inspect`, so they can cross nodes unchanged).
+#pragma once
+
+#include "schema/client_messages.hpp"
+#include "schema/error_code.hpp"
+#include "schema/server_messages.hpp"
+
+#include <caf/atom.hpp>
+#include <caf/config.hpp>
+#include <caf/error.hpp>
+#include <caf/make_message.hpp>
+#include <caf/meta/type_name.hpp>
+#include <caf/type_id.hpp>
+
+#include <memory>
+#include <string>
+#include <type_traits>
+
+static_assert(CAF_VERSION == 1706, "signal-server is written against CAF 0.17.6");
+
+namespace signaling::actors {
+
+/// One encoded server message. Fan-out encodes once and every recipient
+/// shares the same immutable text.
+struct text_frame {
+  std::shared_ptr<const std::string> text;
+
+  static text_frame make(std::string x) {
+    return text_frame{std::make_shared<const std::string>(std::move(x))};
+  }
+};
+
+template <class Inspector>
+typename std::enable_if<Inspector::reads_state, typename Inspector::result_type>::type
+inspect(Inspector& f, text_frame& x) {
+  return f(caf::meta::type_name("text_frame"), const_cast<std::string&>(*x.text));
+}
+
+template <class Inspector>
+typename std::enable_if<Inspector::writes_state, typename Inspector::result_type>::type
+inspect(Inspector& f, text_frame& x) {
+  auto text = std::make_shared<std::string>();
+  auto result = f(caf::meta::type_name("text_frame"), *text);
+  x.text = std::move(text);
+  return result;
+}
+
+/// The error category of protocol errors carried in caf::error values.
+inline constexpr caf::atom_value protocol_error_category = caf::atom("signaling");
+
+/// A protocol error as a caf::error; the message travels as its context.
+[[nodiscard]] inline caf::error make_protocol_error(schema::error_code code,
+                                                    std::string message) {
+  return caf::error{static_cast<std::uint8_t>(code), protocol_error_category,
+                    caf::make_message(std::move(message))};
+}
+
+/// The protocol error for any caf::error: a protocol error as it was made,
+/// anything else (a crashed or vanished actor) as INTERNAL.
+[[nodiscard]] schema::error_reply to_error_reply(const caf::error& x, std::string request_type);
+
+} // namespace signaling::actors
+
+CAF_BEGIN_TYPE_ID_BLOCK(signaling, caf::first_custom_type_id)
+
+  CAF_ADD_TYPE_ID(signaling, (signaling::actors::text_frame))
+  CAF_ADD_TYPE_ID(signaling, (signaling::schema::join_request))
+  CAF_ADD_TYPE_ID(signaling, (signaling::schema::leave_request))
+  CAF_ADD_TYPE_ID(signaling, (signaling::schema::state_request))
+  CAF_ADD_TYPE_ID(signaling, (signaling::schema::relay_request))
+  CAF_ADD_TYPE_ID(signaling, (signaling::schema::peer_description))
+  CAF_ADD_TYPE_ID(signaling, (signaling::schema::room_description))
+
+  // Atoms name what a message asks for; at most 10 characters each in 0.17.
+  CAF_ADD_ATOM(signaling, signaling::actors, join_atom, "join")
+  CAF_ADD_ATOM(signaling, signaling::actors, leave_atom, "leave")
+  CAF_ADD_ATOM(signaling, signaling::actors, state_atom, "state")
+  CAF_ADD_ATOM(signaling, signaling::actors, relay_atom, "relay")
+  CAF_ADD_ATOM(signaling, signaling::actors, deliver_atom, "deliver")
+  CAF_ADD_ATOM(signaling, signaling::actors, open_atom, "open")
+  CAF_ADD_ATOM(signaling, signaling::actors, find_atom, "find")
+  CAF_ADD_ATOM(signaling, signaling::actors, count_atom, "count")
+  CAF_ADD_ATOM(signaling, signaling::actors, request_atom, "request")
+  CAF_ADD_ATOM(signaling, signaling::actors, frame_atom, "frame")
+  CAF_ADD_ATOM(signaling, signaling::actors, binary_atom, "binary")
+  CAF_ADD_ATOM(signaling, signaling::actors, oversized_atom, "oversized")
+  CAF_ADD_ATOM(signaling, signaling::actors, pong_atom, "pong")
+  CAF_ADD_ATOM(signaling, signaling::actors, closed_atom, "closed")
+  CAF_ADD_ATOM(signaling, signaling::actors, heartbeat_atom, "heartbeat")
+  CAF_ADD_ATOM(signaling, signaling::actors, shutdown_atom, "shutdown")
+
+CAF_END_TYPE_ID_BLOCK(signaling)

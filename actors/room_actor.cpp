@@ -1,0 +1,156 @@
+// The ROOM actor: membership, ordering and fan-out of one room.
+#include "actors/room_actor.hpp"
+
+#include "actors/clock.hpp"
+#include "actors/log.hpp"
+#include "actors/metrics.hpp"
+
+namespace signaling::actors {
+
+using schema::error_code;
+
+caf::result<schema::room_description> room_state::join(const schema::join_request& request,
+                                                       schema::peer_description peer,
+                                                       session_actor session) {
+  if (index_of(peer.peer_id) >= 0)
+    return describe(peer.peer_id);
+  if (description.peers.size() >= description.max_peers)
+    return make_protocol_error(error_code::room_full,
+                               "room '" + description.room_id + "' is full ("
+                                 + std::to_string(description.max_peers) + " peers)");
+  auto event = text_frame::make(
+    encode(schema::peer_joined_event{description.room_id, peer}, envelope_now()));
+  broadcast(event, -1);
+  self->monitor(session);
+  auto result = describe();
+  description.peers.emplace_back(std::move(peer));
+  sessions.emplace_back(std::move(session));
+  log(log_level::debug, "peer-joined",
+      {{"roomId", description.room_id}, {"peerId", description.peers.back().peer_id}});
+  return result;
+}
+
+bool room_state::leave(const std::string& peer_id) {
+  auto index = index_of(peer_id);
+  if (index < 0)
+    return false;
+  self->demonitor(sessions[index].address());
+  remove_at(static_cast<std::size_t>(index));
+  return true;
+}
+
+void room_state::leave(const caf::actor_addr& session) {
+  for (std::size_t index = 0; index < sessions.size(); ++index) {
+    if (sessions[index].address() == session) {
+      remove_at(index);
+      return;
+    }
+  }
+}
+
+caf::result<caf::ok_atom> room_state::relay(schema::relay_request& request,
+                                            const std::string& from,
+                                            const std::string& from_user_id) {
+  auto sender = index_of(from);
+  if (sender < 0)
+    return make_protocol_error(error_code::not_in_room,
+                               "not a member of room '" + description.room_id + "'");
+  std::ptrdiff_t target = -1;
+  if (!request.to.empty()) {
+    target = request.to == from ? -1 : index_of(request.to);
+    if (target < 0)
+      return make_protocol_error(error_code::peer_not_found,
+                                 "no peer '" + request.to + "' in room '" + description.room_id
+                                   + "' to send to");
+  }
+  auto frame = text_frame::make(encode(
+    schema::relay_event{request.kind, description.room_id, from, from_user_id,
+                        std::move(request.content_json)},
+    envelope_now()));
+  std::uint64_t delivered = 1;
+  if (target >= 0)
+    self->send(sessions[target], deliver_atom_v, frame);
+  else
+    delivered = broadcast(frame, sender);
+  count(server_metrics::instance().messages_relayed_total, delivered);
+  return caf::ok_atom_v;
+}
+
+schema::room_description room_state::describe(const std::string& except) const {
+  schema::room_description result;
+  result.room_id = description.room_id;
+  result.metadata_json = description.metadata_json;
+  result.created_at = description.created_at;
+  result.max_peers = description.max_peers;
+  result.peers.reserve(description.peers.size());
+  for (const auto& peer : description.peers)
+    if (peer.peer_id != except)
+      result.peers.emplace_back(peer);
+  return result;
+}
+
+std::ptrdiff_t room_state::index_of(const std::string& peer_id) const {
+  for (std::size_t index = 0; index < description.peers.size(); ++index)
+    if (description.peers[index].peer_id == peer_id)
+      return static_cast<std::ptrdiff_t>(index);
+  return -1;
+}
+
+void room_state::remove_at(std::size_t index) {
+  auto peer_id = std::move(description.peers[index].peer_id);
+  description.peers.erase(description.peers.begin() + static_cast<std::ptrdiff_t>(index));
+  sessions.erase(sessions.begin() + static_cast<std::ptrdiff_t>(index));
+  log(log_level::debug, "peer-left", {{"roomId", description.room_id}, {"peerId", peer_id}});
+  auto event = text_frame::make(encode(
+    schema::peer_left_event{description.room_id, peer_id, schema::leave_reason_left},
+    envelope_now()));
+  broadcast(event, -1);
+  // A room lives exactly as long as it has members.
+  if (sessions.empty())
+    self->quit();
+}
+
+std::uint64_t room_state::broadcast(const text_frame& frame, std::ptrdiff_t except) {
+  std::uint64_t delivered = 0;
+  for (std::size_t index = 0; index < sessions.size(); ++index) {
+    if (static_cast<std::ptrdiff_t>(index) != except) {
+      self->send(sessions[index], deliver_atom_v, frame);
+      ++delivered;
+    }
+  }
+  return delivered;
+}
+
+room_actor::behavior_type room(room_actor::stateful_pointer<room_state> self,
+                               schema::room_description initial) {
+  auto& state = self->state;
+  state.self = self;
+  state.description = std::move(initial);
+  self->set_down_handler([self](const caf::down_msg& down) { self->state.leave(down.source); });
+  return {
+    [self](join_atom, const schema::join_request& request, schema::peer_description& peer,
+           session_actor& session) {
+      return self->state.join(request, std::move(peer), std::move(session));
+    },
+    [self](leave_atom, const std::string& peer_id) -> caf::result<caf::ok_atom> {
+      if (!self->state.leave(peer_id))
+        return make_protocol_error(error_code::not_in_room, "not a member of room '"
+                                                              + self->state.description.room_id
+                                                              + "'");
+      return caf::ok_atom_v;
+    },
+    [self](state_atom, const std::string& peer_id) -> caf::result<schema::room_description> {
+      if (self->state.index_of(peer_id) < 0)
+        return make_protocol_error(error_code::not_in_room, "not a member of room '"
+                                                              + self->state.description.room_id
+                                                              + "'");
+      return self->state.describe();
+    },
+    [self](relay_atom, schema::relay_request& request, const std::string& from,
+           const std::string& from_user_id) {
+      return self->state.relay(request, from, from_user_id);
+    },
+  };
+}
+
+} // namespace signaling::actors

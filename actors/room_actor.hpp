@@ -1,0 +1,61 @@
+// The ROOM actor: one per room id on this node. Every join, leave and relay
+// of the room passes through it, which gives all members one order.
+#pragma once
+
+#include "actors/interfaces.hpp"
+
+#include <caf/typed_event_based_actor.hpp>
+
+#include <vector>
+
+namespace signaling::actors {
+
+struct room_state {
+  // -- constants ---------------------------------------------------------------
+
+  const char* name = "room";
+
+  // -- operations (the handlers delegate here) ---------------------------------
+
+  /// Adds the peer, notifies the others, and returns the room as the joiner
+  /// sees it; a member joining again gets the same answer and nobody hears.
+  caf::result<schema::room_description> join(const schema::join_request& request,
+                                             schema::peer_description peer,
+                                             session_actor session);
+
+  /// Removes the member; false if `peer_id` is not a member.
+  bool leave(const std::string& peer_id);
+
+  /// Removes the member whose session died.
+  void leave(const caf::actor_addr& session);
+
+  caf::result<caf::ok_atom> relay(schema::relay_request& request, const std::string& from,
+                                  const std::string& from_user_id);
+
+  /// The room with every member, or with every member but `except`.
+  [[nodiscard]] schema::room_description describe(const std::string& except = {}) const;
+
+  // -- utility -----------------------------------------------------------------
+
+  [[nodiscard]] std::ptrdiff_t index_of(const std::string& peer_id) const;
+
+  void remove_at(std::size_t index);
+
+  /// Sends one encoded frame to every member but the one at `except`;
+  /// returns how many received it.
+  std::uint64_t broadcast(const text_frame& frame, std::ptrdiff_t except);
+
+  // -- data members ------------------------------------------------------------
+
+  room_actor::pointer self = nullptr;
+
+  /// Members in join order; sessions[i] belongs to description.peers[i].
+  schema::room_description description;
+  std::vector<session_actor> sessions;
+};
+
+/// Spawned by the room directory with the settings of the creating join.
+room_actor::behavior_type room(room_actor::stateful_pointer<room_state> self,
+                               schema::room_description initial);
+
+} // namespace signaling::actors

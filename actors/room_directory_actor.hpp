@@ -1,0 +1,28 @@
+// The ROOM DIRECTORY actor: room id -> room for this node. It creates a room
+// on its first join and forgets it when the room exits (monitor, no polling).
+#pragma once
+
+#include "actors/interfaces.hpp"
+
+#include <caf/typed_event_based_actor.hpp>
+
+#include <string>
+#include <unordered_map>
+
+namespace signaling::actors {
+
+struct room_directory_state {
+  const char* name = "room-directory";
+
+  room_directory_actor::pointer self = nullptr;
+
+  std::unordered_map<std::string, room_actor> rooms;
+
+  /// The reverse of `rooms`, to forget a room from its down_msg.
+  std::unordered_map<caf::actor_addr, std::string> room_ids;
+};
+
+room_directory_actor::behavior_type
+room_directory(room_directory_actor::stateful_pointer<room_directory_state> self);
+
+} // namespace signaling::actors

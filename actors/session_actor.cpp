@@ -1,0 +1,196 @@
+// The SESSION actor: room memberships of one peer and the replies to its
+// requests. Joins and leaves are awaited, so a client's later requests see
+// their effect; relays flow without waiting.
+#include "actors/session_actor.hpp"
+
+#include "actors/clock.hpp"
+#include "actors/log.hpp"
+
+#include <caf/sec.hpp>
+
+namespace signaling::actors {
+
+using schema::error_code;
+
+namespace {
+
+bool is_receiver_down(const caf::error& error) {
+  return error == caf::sec::request_receiver_down;
+}
+
+constexpr int join_attempts = 3;
+
+} // namespace
+
+template <class Message>
+void session_state::reply(const Message& message, const correlation_id& correlation) {
+  self->send(connection, deliver_atom_v,
+             text_frame::make(encode(message, envelope_now(correlation))));
+}
+
+void session_state::reply_error(const caf::error& error, std::string_view request_type,
+                                const correlation_id& correlation) {
+  reply(to_error_reply(error, std::string{request_type}), correlation);
+}
+
+void session_state::join(schema::join_request request, const correlation_id& correlation) {
+  if (auto i = rooms.find(request.room_id); i != rooms.end()) {
+    enter_room(std::move(request), correlation, i->second, join_attempts);
+    return;
+  }
+  if (rooms.size() >= settings.max_rooms_per_peer) {
+    reply_error(make_protocol_error(error_code::too_many_rooms,
+                                    "a peer may be in at most "
+                                      + std::to_string(settings.max_rooms_per_peer) + " rooms"),
+                "room:join", correlation);
+    return;
+  }
+  open_room(std::move(request), correlation, room_actor{}, join_attempts);
+}
+
+void session_state::open_room(schema::join_request request, const correlation_id& correlation,
+                              const room_actor& stale, int attempts) {
+  auto max_peers = request.max_peers != 0 ? request.max_peers : settings.default_max_peers;
+  auto room_id = request.room_id;
+  auto create = request.create;
+  auto metadata_json = request.metadata_json;
+  self
+    ->request(directory, caf::infinite, open_atom_v, std::move(room_id), create,
+              std::move(metadata_json), max_peers, stale)
+    .await(
+      [this, request = std::move(request), correlation, attempts](room_actor& room) mutable {
+        enter_room(std::move(request), correlation, std::move(room), attempts);
+      },
+      [this, correlation](const caf::error& error) {
+        reply_error(error, "room:join", correlation);
+      });
+}
+
+void session_state::enter_room(schema::join_request request, const correlation_id& correlation,
+                               room_actor room, int attempts) {
+  schema::peer_description peer{peer_id, {}, request.display_name, now_ms()};
+  self->request(room, caf::infinite, join_atom_v, request, std::move(peer), self)
+    .await(
+      [this, room, correlation](schema::room_description& description) {
+        rooms.emplace(description.room_id, room);
+        reply(schema::room_joined_reply{peer_id, std::move(description)}, correlation);
+      },
+      [this, request, correlation, room, attempts](const caf::error& error) mutable {
+        rooms.erase(request.room_id);
+        // The room exited after the directory named it: ask for a new one.
+        if (is_receiver_down(error) && attempts > 1)
+          open_room(std::move(request), correlation, room, attempts - 1);
+        else
+          reply_error(error, "room:join", correlation);
+      });
+}
+
+void session_state::leave(const schema::leave_request& request,
+                          const correlation_id& correlation) {
+  auto i = rooms.find(request.room_id);
+  if (i == rooms.end()) {
+    reply_error(make_protocol_error(error_code::not_in_room,
+                                    "not a member of room '" + request.room_id + "'"),
+                "room:leave", correlation);
+    return;
+  }
+  auto room = i->second;
+  rooms.erase(i);
+  // Awaiting the room's answer puts room:left after every event the room
+  // sent before the leave; a room that already exited has let us go too.
+  auto done = [this, room_id = request.room_id, correlation] {
+    reply(schema::room_left_reply{room_id}, correlation);
+  };
+  self->request(room, caf::infinite, leave_atom_v, peer_id)
+    .await([done](caf::ok_atom) { done(); },
+           [this, done, correlation](const caf::error& error) {
+             if (is_receiver_down(error))
+               done();
+             else
+               reply_error(error, "room:leave", correlation);
+           });
+}
+
+void session_state::describe(const schema::state_request& request,
+                             const correlation_id& correlation) {
+  auto on_error = [this, correlation](const caf::error& error) {
+    reply_error(error, "room:state", correlation);
+  };
+  if (auto i = rooms.find(request.room_id); i != rooms.end()) {
+    self->request(i->second, caf::infinite, state_atom_v, peer_id)
+      .then(
+        [this, correlation](schema::room_description& description) {
+          reply(schema::room_state_reply{std::move(description)}, correlation);
+        },
+        on_error);
+    return;
+  }
+  // Not a member: the answer depends on whether the room exists at all.
+  self->request(directory, caf::infinite, find_atom_v, request.room_id)
+    .then(
+      [this, room_id = request.room_id, correlation](const room_actor&) {
+        reply_error(make_protocol_error(error_code::not_in_room,
+                                        "not a member of room '" + room_id + "'"),
+                    "room:state", correlation);
+      },
+      on_error);
+}
+
+void session_state::relay(schema::relay_request& request, const correlation_id& correlation) {
+  auto request_type = type_name(request.kind);
+  auto i = rooms.find(request.room_id);
+  if (i == rooms.end()) {
+    reply_error(make_protocol_error(error_code::not_in_room,
+                                    "not a member of room '" + request.room_id + "'"),
+                request_type, correlation);
+    return;
+  }
+  // Without a correlationId a successful relay is silent, so only errors
+  // need a handler; with one, the ack goes out when the room accepted it.
+  self->request(i->second, caf::infinite, relay_atom_v, std::move(request), peer_id, std::string{})
+    .then(
+      [this, request_type, correlation](caf::ok_atom) {
+        if (!correlation.empty())
+          reply(schema::ack_reply{std::string{request_type}}, correlation);
+      },
+      [this, request_type, correlation](const caf::error& error) {
+        reply_error(error, request_type, correlation);
+      });
+}
+
+session_actor::behavior_type session(session_actor::stateful_pointer<session_state> self,
+                                     std::string peer_id, connection_actor connection,
+                                     room_directory_actor directory, server_settings settings) {
+  auto& state = self->state;
+  state.self = self;
+  state.peer_id = std::move(peer_id);
+  state.connection = connection;
+  state.directory = std::move(directory);
+  state.settings = settings;
+  // The session ends with its connection; rooms monitor the session and tell
+  // the other members (peer:left).
+  self->monitor(connection);
+  self->set_down_handler([self](const caf::down_msg& down) {
+    if (down.source == self->state.connection.address())
+      self->quit();
+  });
+  return {
+    [self](request_atom, schema::join_request& request, const correlation_id& correlation) {
+      self->state.join(std::move(request), correlation);
+    },
+    [self](request_atom, const schema::leave_request& request, const correlation_id& correlation) {
+      self->state.leave(request, correlation);
+    },
+    [self](request_atom, const schema::state_request& request, const correlation_id& correlation) {
+      self->state.describe(request, correlation);
+    },
+    [self](request_atom, schema::relay_request& request, const correlation_id& correlation) {
+      self->state.relay(request, correlation);
+    },
+    [self](deliver_atom, const text_frame& frame) {
+      self->send(self->state.connection, deliver_atom_v, frame);
+    },
+  };
+}
+
+} // namespace signaling::actors

@@ -1,0 +1,34 @@
+// What a connection actor needs from its socket. net/ implements it over a
+// Beast WebSocket; unit tests implement it in memory. Every call is
+// thread-safe and returns at once.
+#pragma once
+
+#include "schema/limits.hpp"
+
+#include <memory>
+#include <string>
+
+namespace signaling::actors {
+
+class transport {
+public:
+  virtual ~transport() = default;
+
+  /// Queues a text frame. Past the outgoing byte limit the transport closes
+  /// with close_code::overloaded by itself and reports closed.
+  virtual void send(std::shared_ptr<const std::string> frame) = 0;
+
+  /// Sends a WebSocket ping frame.
+  virtual void ping() = 0;
+
+  /// Writes the queued frames, then a close frame with `code`, then shuts
+  /// the socket down.
+  virtual void close(schema::close_code code) = 0;
+
+  /// Drops the socket without a close handshake (the peer is gone).
+  virtual void abort() = 0;
+};
+
+using transport_ptr = std::shared_ptr<transport>;
+
+} // namespace signaling::actors

@@ -1,0 +1,204 @@
+// HTTP routing on the server's one port. Requests are small and bounded:
+// 8 KiB of body, 30 s to arrive.
+#include "net/http_session.hpp"
+
+#include "actors/log.hpp"
+#include "actors/metrics.hpp"
+#include "net/websocket_session.hpp"
+
+#include <boost/beast/websocket.hpp>
+
+#include <fstream>
+#include <sstream>
+
+namespace signaling::net {
+
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace websocket = beast::websocket;
+
+namespace {
+
+constexpr std::size_t max_body_bytes = 8 * 1024;
+constexpr auto request_timeout = std::chrono::seconds{30};
+
+using response = http::response<http::string_body>;
+
+response make_response(const http::request<http::string_body>& request, http::status status,
+                       std::string body, std::string_view content_type) {
+  response result{status, request.version()};
+  result.set(http::field::server, "signal-server");
+  result.set(http::field::content_type, content_type);
+  result.keep_alive(request.keep_alive());
+  result.body() = std::move(body);
+  result.prepare_payload();
+  return result;
+}
+
+std::string metrics_text() {
+  const auto& metrics = actors::server_metrics::instance();
+  std::ostringstream out;
+  auto write = [&out](std::string_view name, std::string_view type, std::string_view help,
+                      auto value) {
+    out << "# HELP " << name << ' ' << help << "\n# TYPE " << name << ' ' << type << '\n'
+        << name << ' ' << value << '\n';
+  };
+  write("signal_connections_open", "gauge", "Open WebSocket connections.",
+        metrics.connections_open.load());
+  write("signal_connections_total", "counter", "WebSocket connections accepted.",
+        metrics.connections_total.load());
+  write("signal_rooms_open", "gauge", "Rooms with at least one member.",
+        metrics.rooms_open.load());
+  write("signal_rooms_created_total", "counter", "Rooms created.",
+        metrics.rooms_created_total.load());
+  write("signal_frames_received_total", "counter", "Text frames received from clients.",
+        metrics.frames_received_total.load());
+  write("signal_messages_relayed_total", "counter",
+        "Relayed messages delivered to peers (one per recipient).",
+        metrics.messages_relayed_total.load());
+  write("signal_errors_sent_total", "counter", "Error messages sent to clients.",
+        metrics.errors_sent_total.load());
+  write("signal_messages_rate_limited_total", "counter", "Client messages dropped by the rate limit.",
+        metrics.messages_rate_limited_total.load());
+  return out.str();
+}
+
+std::string_view content_type_of(std::string_view path) {
+  auto dot = path.rfind('.');
+  auto extension = dot == std::string_view::npos ? std::string_view{} : path.substr(dot);
+  if (extension == ".html")
+    return "text/html; charset=utf-8";
+  if (extension == ".js" || extension == ".mjs")
+    return "text/javascript; charset=utf-8";
+  if (extension == ".css")
+    return "text/css; charset=utf-8";
+  if (extension == ".json")
+    return "application/json";
+  if (extension == ".svg")
+    return "image/svg+xml";
+  if (extension == ".png")
+    return "image/png";
+  if (extension == ".ico")
+    return "image/x-icon";
+  return "application/octet-stream";
+}
+
+/// A static file under the web root, or nothing (missing, or a path that
+/// tries to leave the root).
+std::optional<std::string> read_static_file(const std::string& root, std::string_view target,
+                                            std::string& path) {
+  if (root.empty() || target.empty() || target.front() != '/'
+      || target.find("..") != std::string_view::npos
+      || target.find('\\') != std::string_view::npos)
+    return std::nullopt;
+  path = root + std::string{target};
+  if (path.back() == '/')
+    path += "index.html";
+  std::ifstream file{path, std::ios::binary};
+  if (!file)
+    return std::nullopt;
+  std::ostringstream content;
+  content << file.rdbuf();
+  if (!file.good() && !file.eof())
+    return std::nullopt;
+  return content.str();
+}
+
+response route(const server_context& context, const http::request<http::string_body>& request) {
+  auto target = std::string_view{request.target().data(), request.target().size()};
+  target = target.substr(0, target.find('?'));
+  if (request.method() != http::verb::get && request.method() != http::verb::head)
+    return make_response(request, http::status::method_not_allowed, "method not allowed\n",
+                         "text/plain");
+  if (target == "/healthz")
+    return make_response(request, http::status::ok, "ok", "text/plain");
+  if (target == "/metrics")
+    return make_response(request, http::status::ok, metrics_text(),
+                         "text/plain; version=0.0.4");
+  if (target == "/ws")
+    return make_response(request, http::status::upgrade_required,
+                         "WebSocket upgrade required\n", "text/plain");
+  std::string path;
+  if (auto content = read_static_file(context.web_root, target, path))
+    return make_response(request, http::status::ok, std::move(*content), content_type_of(path));
+  return make_response(request, http::status::not_found, "not found\n", "text/plain");
+}
+
+} // namespace
+
+bool origin_allowed(const server_context& context, std::string_view origin) {
+  if (origin.empty() || context.allowed_origins.empty())
+    return true;
+  for (const auto& allowed : context.allowed_origins)
+    if (allowed == origin)
+      return true;
+  return false;
+}
+
+http_session::http_session(boost::asio::ip::tcp::socket&& socket,
+                           std::shared_ptr<server_context> context)
+  : stream_(std::move(socket)), context_(std::move(context)) {
+  // nop
+}
+
+void http_session::run() {
+  do_read();
+}
+
+void http_session::do_read() {
+  parser_.emplace();
+  parser_->body_limit(max_body_bytes);
+  stream_.expires_after(request_timeout);
+  http::async_read(stream_, buffer_, *parser_,
+                   beast::bind_front_handler(&http_session::on_read, shared_from_this()));
+}
+
+void http_session::on_read(beast::error_code ec, std::size_t) {
+  if (ec) {
+    // EOF, timeout or a malformed request: nothing to answer, just close.
+    beast::error_code ignored;
+    stream_.socket().shutdown(boost::asio::ip::tcp::socket::shutdown_send, ignored);
+    return;
+  }
+  auto request = parser_->release();
+  auto target = std::string_view{request.target().data(), request.target().size()};
+  if (websocket::is_upgrade(request) && target.substr(0, target.find('?')) == "/ws") {
+    auto origin = request[http::field::origin];
+    if (!origin_allowed(*context_, std::string_view{origin.data(), origin.size()})) {
+      actors::log(actors::log_level::info, "origin-refused",
+                  {{"origin", std::string_view{origin.data(), origin.size()}}});
+      auto refusal = std::make_shared<response>(
+        make_response(request, http::status::forbidden, "origin not allowed\n", "text/plain"));
+      refusal->keep_alive(false);
+      http::async_write(stream_, *refusal,
+                        [self = shared_from_this(), refusal](beast::error_code ec, std::size_t n) {
+                          self->on_write(false, ec, n);
+                        });
+      return;
+    }
+    stream_.expires_never();
+    std::make_shared<websocket_session>(stream_.release_socket(), context_)
+      ->run(std::move(request));
+    return;
+  }
+  auto answer = std::make_shared<response>(route(*context_, request));
+  if (request.method() == http::verb::head)
+    answer->body().clear();
+  auto keep_alive = answer->keep_alive();
+  http::async_write(stream_, *answer,
+                    [self = shared_from_this(), answer, keep_alive](beast::error_code ec,
+                                                                    std::size_t n) {
+                      self->on_write(keep_alive, ec, n);
+                    });
+}
+
+void http_session::on_write(bool keep_alive, beast::error_code ec, std::size_t) {
+  if (ec || !keep_alive) {
+    beast::error_code ignored;
+    stream_.socket().shutdown(boost::asio::ip::tcp::socket::shutdown_send, ignored);
+    return;
+  }
+  do_read();
+}
+
+} // namespace signaling::net

@@ -1,0 +1,57 @@
+// The TCP acceptor of the server's one port.
+#include "net/listener.hpp"
+
+#include "actors/log.hpp"
+#include "net/http_session.hpp"
+
+#include <boost/asio/strand.hpp>
+#include <boost/beast/core/bind_handler.hpp>
+
+namespace signaling::net {
+
+namespace asio = boost::asio;
+using asio::ip::tcp;
+
+listener::listener(asio::io_context& io, const tcp::endpoint& endpoint,
+                   std::shared_ptr<server_context> context)
+  : io_(io), acceptor_(asio::make_strand(io)), context_(std::move(context)) {
+  acceptor_.open(endpoint.protocol());
+  acceptor_.set_option(asio::socket_base::reuse_address(true));
+  acceptor_.bind(endpoint);
+  acceptor_.listen(asio::socket_base::max_listen_connections);
+}
+
+void listener::run() {
+  do_accept();
+}
+
+void listener::stop() {
+  asio::post(acceptor_.get_executor(), [self = shared_from_this()] {
+    boost::system::error_code ignored;
+    self->acceptor_.close(ignored);
+  });
+}
+
+unsigned short listener::port() const {
+  return acceptor_.local_endpoint().port();
+}
+
+void listener::do_accept() {
+  acceptor_.async_accept(asio::make_strand(io_),
+                         boost::beast::bind_front_handler(&listener::on_accept, shared_from_this()));
+}
+
+void listener::on_accept(boost::beast::error_code ec, tcp::socket socket) {
+  if (ec == asio::error::operation_aborted)
+    return;
+  if (ec) {
+    // Out of descriptors and the like: log, and keep accepting.
+    actors::log(actors::log_level::warning, "accept-failed", {{"error", ec.message()}});
+  } else {
+    socket.set_option(tcp::no_delay(true), ec);
+    std::make_shared<http_session>(std::move(socket), context_)->run();
+  }
+  do_accept();
+}
+
+} // namespace signaling::net

@@ -1,0 +1,38 @@
+// Accepts TCP connections on the server's port; each becomes an http_session
+// on its own strand.
+#pragma once
+
+#include "net/server_context.hpp"
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core/error.hpp>
+
+#include <memory>
+
+namespace signaling::net {
+
+class listener : public std::enable_shared_from_this<listener> {
+public:
+  /// Binds and listens; throws boost::system::system_error on failure.
+  listener(boost::asio::io_context& io, const boost::asio::ip::tcp::endpoint& endpoint,
+           std::shared_ptr<server_context> context);
+
+  void run();
+
+  /// Stops accepting; open connections are unaffected.
+  void stop();
+
+  /// The bound port (useful with port 0).
+  [[nodiscard]] unsigned short port() const;
+
+private:
+  void do_accept();
+  void on_accept(boost::beast::error_code ec, boost::asio::ip::tcp::socket socket);
+
+  boost::asio::io_context& io_;
+  boost::asio::ip::tcp::acceptor acceptor_;
+  std::shared_ptr<server_context> context_;
+};
+
+} // namespace signaling::net

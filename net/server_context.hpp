@@ -1,0 +1,77 @@
+// What every HTTP and WebSocket session of one server shares: the actor
+// system, the room directory, settings, and the live connections (for
+// shutdown).
+#pragma once
+
+#include "actors/interfaces.hpp"
+#include "actors/settings.hpp"
+
+#include <caf/actor_system.hpp>
+#include <caf/send.hpp>
+
+#include <mutex>
+#include <string>
+#include <unordered_set>
+#include <vector>
+
+namespace signaling::net {
+
+/// The connection actors of open WebSockets; thread-safe.
+class connection_registry {
+public:
+  void add(const actors::connection_actor& connection) {
+    std::lock_guard<std::mutex> guard{mutex_};
+    connections_.insert(connection);
+  }
+
+  void remove(const actors::connection_actor& connection) {
+    std::lock_guard<std::mutex> guard{mutex_};
+    connections_.erase(connection);
+  }
+
+  [[nodiscard]] std::size_t size() const {
+    std::lock_guard<std::mutex> guard{mutex_};
+    return connections_.size();
+  }
+
+  /// Sends `xs...` to every open connection.
+  template <class... Ts>
+  void broadcast(const Ts&... xs) const {
+    for (const auto& connection : snapshot())
+      caf::anon_send(connection, xs...);
+  }
+
+  /// Ends every connection that is still open.
+  void terminate_all() const {
+    for (const auto& connection : snapshot())
+      caf::anon_send_exit(connection, caf::exit_reason::user_shutdown);
+  }
+
+private:
+  [[nodiscard]] std::vector<actors::connection_actor> snapshot() const {
+    std::lock_guard<std::mutex> guard{mutex_};
+    return {connections_.begin(), connections_.end()};
+  }
+
+  mutable std::mutex mutex_;
+  std::unordered_set<actors::connection_actor> connections_;
+};
+
+struct server_context {
+  server_context(caf::actor_system& system, actors::room_directory_actor directory,
+                 actors::server_settings settings)
+    : system(system), directory(std::move(directory)), settings(settings) {
+    // nop
+  }
+
+  caf::actor_system& system;
+  actors::room_directory_actor directory;
+  actors::server_settings settings;
+  /// Origins allowed to open a WebSocket; empty: every origin.
+  std::vector<std::string> allowed_origins;
+  /// Directory of static files served under /; empty: none.
+  std::string web_root;
+  connection_registry connections;
+};
+
+} // namespace signaling::net

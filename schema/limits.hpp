@@ -1,0 +1,63 @@
+// The protocol's numeric limits and defaults (PROTOCOL.md). Every other layer
+// reads them from here, so the wire contract is spelled in one place.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+namespace signaling::schema {
+
+inline constexpr int protocol_version = 1;
+
+// -- identifiers ---------------------------------------------------------------
+
+inline constexpr std::size_t max_room_id_length = 128;
+inline constexpr std::size_t max_correlation_id_length = 128;
+// PROTOCOL.md is silent on these; long enough for any real name or id.
+inline constexpr std::size_t max_display_name_length = 128;
+inline constexpr std::size_t max_peer_id_length = 128;
+inline constexpr std::size_t max_type_length = 64;
+inline constexpr std::size_t max_token_length = 8192;
+
+// -- payload sizes (serialized JSON bytes) -------------------------------------
+
+inline constexpr std::size_t max_metadata_bytes = 4 * 1024;
+inline constexpr std::size_t max_data_bytes = 16 * 1024;
+// Deep enough for any SDP, candidate or application object; a deeper document
+// is INVALID_MESSAGE instead of a stack-hungry parse.
+inline constexpr std::size_t max_json_depth = 32;
+
+// -- rooms ---------------------------------------------------------------------
+
+inline constexpr std::uint32_t min_max_peers = 2;
+inline constexpr std::uint32_t default_max_peers = 10;
+inline constexpr std::uint32_t default_max_peers_ceiling = 500;
+inline constexpr std::uint32_t default_max_rooms_per_peer = 16;
+
+// -- connection ----------------------------------------------------------------
+
+inline constexpr std::uint32_t default_heartbeat_ms = 30'000;
+inline constexpr std::size_t default_max_message_bytes = 64 * 1024;
+inline constexpr double default_rate_per_second = 100;
+inline constexpr double default_rate_burst = 200;
+// Sustained flooding: more than this many dropped messages within the window
+// closes the connection with close_code::policy.
+inline constexpr std::uint32_t flood_drop_limit = 400;
+inline constexpr std::uint32_t flood_window_ms = 10'000;
+inline constexpr std::size_t default_max_outgoing_bytes = 1024 * 1024;
+inline constexpr std::uint32_t default_drain_ms = 5'000;
+// Clients wait this long after server:shutdown before reconnecting.
+inline constexpr std::uint32_t default_reconnect_after_ms = 1'000;
+
+// -- WebSocket close codes (RFC 6455) used by the protocol ---------------------
+
+enum class close_code : std::uint16_t {
+  normal = 1000,
+  going_away = 1001, // server shutdown
+  policy = 1008,     // auth, flooding, bad origin
+  too_large = 1009,
+  internal = 1011,
+  overloaded = 1013, // overloaded, or the client reads too slowly
+};
+
+} // namespace signaling::schema

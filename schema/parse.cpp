@@ -1,0 +1,331 @@
+// Text frame -> typed client message, validating every field PROTOCOL.md
+// names; the first failure becomes a parse_error with the field's path.
+#include "schema/client_messages.hpp"
+#include "schema/limits.hpp"
+
+#include <boost/json.hpp>
+
+#include <array>
+#include <cmath>
+
+namespace json = boost::json;
+
+namespace signaling::schema {
+
+namespace {
+
+/// Thrown inside the parser only; parse_client_message turns it into a value.
+struct field_error {
+  error_code code;
+  std::string message;
+  std::string path;
+};
+
+[[noreturn]] void fail(std::string path, std::string message,
+                       error_code code = error_code::invalid_message) {
+  throw field_error{code, std::move(message), std::move(path)};
+}
+
+/// A JSON object and the path that leads to it, for error messages.
+class fields {
+public:
+  fields(const json::object* object, std::string prefix)
+    : object_(object), prefix_(std::move(prefix)) {
+    // nop
+  }
+
+  [[nodiscard]] std::string path(std::string_view key) const {
+    std::string result = prefix_;
+    if (!result.empty())
+      result += '.';
+    result += key;
+    return result;
+  }
+
+  /// The field's value, or nullptr when absent or null (both mean "not given").
+  [[nodiscard]] const json::value* find(std::string_view key) const {
+    if (object_ == nullptr)
+      return nullptr;
+    auto i = object_->find(key);
+    if (i == object_->end() || i->value().is_null())
+      return nullptr;
+    return &i->value();
+  }
+
+  [[nodiscard]] const json::value& require(std::string_view key) const {
+    if (auto x = find(key))
+      return *x;
+    fail(path(key), "missing required field '" + path(key) + "'");
+  }
+
+  [[nodiscard]] std::optional<std::string>
+  optional_string(std::string_view key, std::size_t min_length, std::size_t max_length) const {
+    auto x = find(key);
+    if (x == nullptr)
+      return std::nullopt;
+    if (!x->is_string())
+      fail(path(key), "'" + path(key) + "' must be a string");
+    const auto& str = x->get_string();
+    if (str.size() < min_length || str.size() > max_length)
+      fail(path(key), "'" + path(key) + "' must have " + std::to_string(min_length) + " to "
+                        + std::to_string(max_length) + " characters");
+    return std::string{str};
+  }
+
+  [[nodiscard]] std::string required_string(std::string_view key, std::size_t min_length,
+                                            std::size_t max_length) const {
+    (void) require(key);
+    return *optional_string(key, min_length, max_length);
+  }
+
+  [[nodiscard]] std::string room_id() const {
+    auto id = required_string("roomId", 1, max_room_id_length);
+    if (!is_valid_room_id(id))
+      fail(path("roomId"), "'" + path("roomId") + "' may only contain A-Z a-z 0-9 . _ : -");
+    return id;
+  }
+
+  [[nodiscard]] std::optional<bool> optional_bool(std::string_view key) const {
+    auto x = find(key);
+    if (x == nullptr)
+      return std::nullopt;
+    if (!x->is_bool())
+      fail(path(key), "'" + path(key) + "' must be a boolean");
+    return x->get_bool();
+  }
+
+  [[nodiscard]] std::optional<std::int64_t> optional_integer(std::string_view key) const {
+    auto x = find(key);
+    if (x == nullptr)
+      return std::nullopt;
+    if (x->is_int64())
+      return x->get_int64();
+    if (x->is_uint64())
+      return x->get_uint64() > static_cast<std::uint64_t>(INT64_MAX)
+               ? INT64_MAX
+               : static_cast<std::int64_t>(x->get_uint64());
+    if (x->is_double()) {
+      auto d = x->get_double();
+      if (std::trunc(d) == d && std::abs(d) < 9.0e18)
+        return static_cast<std::int64_t>(d);
+    }
+    fail(path(key), "'" + path(key) + "' must be an integer");
+  }
+
+  [[nodiscard]] fields object(std::string_view key, bool required) const {
+    auto x = required ? &require(key) : find(key);
+    if (x == nullptr)
+      return fields{nullptr, path(key)};
+    if (!x->is_object())
+      fail(path(key), "'" + path(key) + "' must be an object");
+    return fields{&x->get_object(), path(key)};
+  }
+
+  [[nodiscard]] const json::object* get() const noexcept {
+    return object_;
+  }
+
+private:
+  const json::object* object_;
+  std::string prefix_;
+};
+
+/// Serializes `x` and checks the size limit of the field at `path`.
+std::string bounded_json(const json::value& x, const std::string& path, std::size_t max_bytes) {
+  auto text = json::serialize(x);
+  if (text.size() > max_bytes)
+    fail(path, "'" + path + "' must be at most " + std::to_string(max_bytes) + " bytes of JSON");
+  return text;
+}
+
+join_request parse_join(const fields& payload, const parse_options& options) {
+  join_request result;
+  result.room_id = payload.room_id();
+  result.display_name =
+    payload.optional_string("displayName", 1, max_display_name_length).value_or("");
+  if (auto metadata = payload.object("metadata", false); metadata.get() != nullptr)
+    result.metadata_json =
+      bounded_json(*payload.find("metadata"), payload.path("metadata"), max_metadata_bytes);
+  result.create = payload.optional_bool("create").value_or(true);
+  if (auto max_peers = payload.optional_integer("maxPeers")) {
+    if (*max_peers < min_max_peers || *max_peers > options.max_peers_ceiling)
+      fail(payload.path("maxPeers"), "'" + payload.path("maxPeers") + "' must be between "
+                                       + std::to_string(min_max_peers) + " and "
+                                       + std::to_string(options.max_peers_ceiling));
+    result.max_peers = static_cast<std::uint32_t>(*max_peers);
+  }
+  return result;
+}
+
+relay_request parse_sdp(relay_kind kind, std::string_view sdp_type, const fields& payload) {
+  relay_request result;
+  result.kind = kind;
+  result.room_id = payload.room_id();
+  result.to = payload.required_string("to", 1, max_peer_id_length);
+  auto sdp = payload.object("sdp", true);
+  auto type = sdp.required_string("type", 1, max_type_length);
+  if (type != sdp_type)
+    fail(sdp.path("type"), "'" + sdp.path("type") + "' must be \"" + std::string{sdp_type}
+                             + "\" in " + std::string{type_name(kind)});
+  (void) sdp.required_string("sdp", 0, SIZE_MAX);
+  result.content_json = json::serialize(*payload.find("sdp"));
+  return result;
+}
+
+relay_request parse_ice_candidate(const fields& payload) {
+  relay_request result;
+  result.kind = relay_kind::ice_candidate;
+  result.room_id = payload.room_id();
+  result.to = payload.optional_string("to", 1, max_peer_id_length).value_or("");
+  auto i = payload.get()->find("candidate");
+  if (i == payload.get()->end())
+    fail(payload.path("candidate"), "missing required field '" + payload.path("candidate")
+                                      + "' (null marks the end of candidates)");
+  if (!i->value().is_null()) {
+    auto candidate = payload.object("candidate", true);
+    (void) candidate.required_string("candidate", 0, SIZE_MAX);
+    (void) candidate.optional_string("sdpMid", 0, SIZE_MAX);
+    if (auto index = candidate.optional_integer("sdpMLineIndex"); index && *index < 0)
+      fail(candidate.path("sdpMLineIndex"),
+           "'" + candidate.path("sdpMLineIndex") + "' must not be negative");
+    (void) candidate.optional_string("usernameFragment", 0, SIZE_MAX);
+  }
+  result.content_json = json::serialize(i->value());
+  return result;
+}
+
+relay_request parse_room_message(const fields& payload) {
+  relay_request result;
+  result.kind = relay_kind::room_message;
+  result.room_id = payload.room_id();
+  result.to = payload.optional_string("to", 1, max_peer_id_length).value_or("");
+  auto i = payload.get()->find("data");
+  if (i == payload.get()->end())
+    fail(payload.path("data"), "missing required field '" + payload.path("data") + "'");
+  result.content_json = bounded_json(i->value(), payload.path("data"), max_data_bytes);
+  return result;
+}
+
+constexpr std::array<std::string_view, 4> relay_type_names{
+  "sdp:offer", "sdp:answer", "ice:candidate", "room:message"};
+
+/// Server -> client types: a client sending one gets UNKNOWN_TYPE with a hint.
+constexpr std::array<std::string_view, 14> server_only_types{
+  "connected",     "auth:response", "auth:expiring", "session:resumed",  "room:joined",
+  "room:left",     "peer:joined",   "peer:left",     "peer:reconnecting", "peer:resumed",
+  "room:closed",   "ack",           "error",         "server:shutdown"};
+
+client_body parse_body(std::string_view type, const json::object& envelope_object,
+                       const parse_options& options) {
+  fields envelope{&envelope_object, ""};
+  auto payload = envelope.object("payload", false);
+  // An omitted payload reads as {} so that missing fields name "payload.x".
+  static const json::object empty;
+  if (payload.get() == nullptr)
+    payload = fields{&empty, "payload"};
+  if (type == "room:join")
+    return parse_join(payload, options);
+  if (type == "room:leave")
+    return leave_request{payload.room_id()};
+  if (type == "room:state")
+    return state_request{payload.room_id()};
+  if (type == "sdp:offer")
+    return parse_sdp(relay_kind::sdp_offer, "offer", payload);
+  if (type == "sdp:answer")
+    return parse_sdp(relay_kind::sdp_answer, "answer", payload);
+  if (type == "ice:candidate")
+    return parse_ice_candidate(payload);
+  if (type == "room:message")
+    return parse_room_message(payload);
+  if (type == "ping")
+    return ping_request{};
+  if (type == "auth:request")
+    return auth_request{payload.required_string("token", 1, max_token_length)};
+  if (type == "auth:refresh")
+    return auth_refresh_request{payload.required_string("token", 1, max_token_length)};
+  if (type == "session:resume")
+    return session_resume_request{payload.required_string("resumeToken", 1, max_token_length)};
+  if (type == "turn:credentials")
+    return turn_credentials_request{};
+  for (auto name : server_only_types)
+    if (name == type)
+      fail("type", "'" + std::string{type} + "' is sent by the server, not by clients",
+           error_code::unknown_type);
+  fail("type", "unknown message type '" + std::string{type} + "'", error_code::unknown_type);
+}
+
+} // namespace
+
+std::variant<client_message, parse_error> parse_client_message(std::string_view text,
+                                                               const parse_options& options) {
+  parse_error error;
+  // Frames are short-lived: parse into a stack buffer when they fit.
+  unsigned char buffer[4096];
+  json::monotonic_resource resource{buffer, sizeof(buffer)};
+  json::parse_options json_options;
+  json_options.max_depth = max_json_depth;
+  std::error_code ec;
+  auto document = json::parse(json::string_view{text.data(), text.size()}, ec, &resource,
+                              json_options);
+  if (ec) {
+    error.message = ec == json::error::too_deep
+                      ? "JSON nested deeper than " + std::to_string(max_json_depth) + " levels"
+                      : "frame is not valid JSON: " + ec.message();
+    return error;
+  }
+  if (!document.is_object()) {
+    error.message = "frame must be a JSON object";
+    return error;
+  }
+  const auto& object = document.get_object();
+  fields envelope{&object, ""};
+  try {
+    // The correlationId comes first so that every later error can echo it.
+    error.correlation_id = envelope.optional_string("correlationId", 1, max_correlation_id_length);
+    auto type = envelope.required_string("type", 1, max_type_length);
+    error.request_type = type;
+    if (auto timestamp = envelope.find("timestamp"); timestamp && !timestamp->is_number())
+      fail("timestamp", "'timestamp' must be a number (ms since epoch)");
+    return client_message{error.correlation_id, parse_body(type, object, options)};
+  } catch (field_error& failure) {
+    error.code = failure.code;
+    error.message = std::move(failure.message);
+    error.path = std::move(failure.path);
+    return error;
+  }
+}
+
+std::string_view type_name(relay_kind kind) noexcept {
+  return relay_type_names[static_cast<std::size_t>(kind)];
+}
+
+std::string_view type_name(const client_body& body) noexcept {
+  struct visitor {
+    std::string_view operator()(const join_request&) const { return "room:join"; }
+    std::string_view operator()(const leave_request&) const { return "room:leave"; }
+    std::string_view operator()(const state_request&) const { return "room:state"; }
+    std::string_view operator()(const relay_request& x) const { return type_name(x.kind); }
+    std::string_view operator()(const ping_request&) const { return "ping"; }
+    std::string_view operator()(const auth_request&) const { return "auth:request"; }
+    std::string_view operator()(const auth_refresh_request&) const { return "auth:refresh"; }
+    std::string_view operator()(const session_resume_request&) const { return "session:resume"; }
+    std::string_view operator()(const turn_credentials_request&) const {
+      return "turn:credentials";
+    }
+  };
+  return std::visit(visitor{}, body);
+}
+
+bool is_valid_room_id(std::string_view id) noexcept {
+  if (id.empty() || id.size() > max_room_id_length)
+    return false;
+  for (auto c : id) {
+    bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')
+              || c == '.' || c == '_' || c == ':' || c == '-';
+    if (!ok)
+      return false;
+  }
+  return true;
+}
+
+} // namespace signaling::schema

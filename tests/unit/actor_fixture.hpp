@@ -1,0 +1,144 @@
+// Shared pieces of the actor suites: a deterministic actor system, a stand-in
+// for the connection actor that records every frame, and peers made of a
+// real session and such a recorder.
+#pragma once
+
+#include "actors/interfaces.hpp"
+#include "actors/room_directory_actor.hpp"
+#include "actors/session_actor.hpp"
+
+#include <caf/test/dsl.hpp>
+
+#include <boost/json.hpp>
+
+#include <string>
+#include <vector>
+
+namespace signaling::test {
+
+/// Parses a frame the server wrote; fails the test on invalid JSON.
+inline boost::json::object parse_frame(const std::string& text) {
+  boost::json::error_code ec;
+  auto value = boost::json::parse(text, ec);
+  CAF_REQUIRE(!ec);
+  CAF_REQUIRE(value.is_object());
+  return value.as_object();
+}
+
+struct recorder_state {
+  const char* name = "recorder";
+  std::vector<boost::json::object> frames;
+};
+
+/// Plays a connection: keeps what its session sends, ignores the rest.
+inline actors::connection_actor::behavior_type
+recorder(actors::connection_actor::stateful_pointer<recorder_state> self) {
+  using namespace actors;
+  return {
+    [](frame_atom, const std::string&) {},
+    [](binary_atom) {},
+    [](oversized_atom) {},
+    [](pong_atom) {},
+    [](closed_atom, bool) {},
+    [self](deliver_atom, const text_frame& frame) {
+      self->state.frames.emplace_back(parse_frame(*frame.text));
+    },
+    [](heartbeat_atom) {},
+    [](shutdown_atom) {},
+  };
+}
+
+using recorder_actor = caf::stateful_actor<recorder_state, actors::connection_actor::base>;
+
+struct actor_fixture : test_coordinator_fixture<> {
+  struct peer {
+    std::string id;
+    actors::connection_actor connection;
+    actors::session_actor session;
+  };
+
+  actor_fixture() {
+    directory = sys.spawn(actors::room_directory);
+  }
+
+  // Rooms and sessions hold each other's handles, so the system would wait
+  // forever for them: end every connection (and with it its session and
+  // rooms), then the directory.
+  ~actor_fixture() override {
+    for (const auto& connection : connections)
+      caf::anon_send_exit(connection, caf::exit_reason::user_shutdown);
+    caf::anon_send_exit(directory, caf::exit_reason::user_shutdown);
+    run();
+  }
+
+  peer make_peer(std::string id) {
+    auto connection = sys.spawn(recorder);
+    connections.emplace_back(connection);
+    auto session_handle = sys.spawn(actors::session, id, connection, directory, settings);
+    run();
+    return peer{std::move(id), connection, session_handle};
+  }
+
+  /// Sends a client request on behalf of `who` and runs to quiescence.
+  template <class Request>
+  void request(const peer& who, Request request, std::string correlation = {}) {
+    self->send(who.session, actors::request_atom_v, std::move(request), std::move(correlation));
+    run();
+  }
+
+  void join(const peer& who, std::string room_id, std::uint32_t max_peers = 0) {
+    schema::join_request request;
+    request.room_id = std::move(room_id);
+    request.max_peers = max_peers;
+    this->request(who, request);
+  }
+
+  void relay(const peer& who, std::string room_id, std::string to, std::string data) {
+    this->request(who, schema::relay_request{schema::relay_kind::room_message, std::move(room_id),
+                                             std::move(to), std::move(data)});
+  }
+
+  /// Every frame `who` received so far, removed from its record.
+  std::vector<boost::json::object> take_frames(const peer& who) {
+    auto& frames = deref<recorder_actor>(who.connection).state.frames;
+    auto result = std::move(frames);
+    frames.clear();
+    return result;
+  }
+
+  /// The single frame `who` received; fails unless there is exactly one.
+  boost::json::object take_frame(const peer& who) {
+    auto frames = take_frames(who);
+    CAF_REQUIRE_EQUAL(frames.size(), 1u);
+    return frames.front();
+  }
+
+  std::uint64_t room_count() {
+    auto& state = deref<caf::stateful_actor<actors::room_directory_state,
+                                            actors::room_directory_actor::base>>(directory)
+                    .state;
+    return state.rooms.size();
+  }
+
+  /// Ends `who`'s connection, as a closed socket would.
+  void disconnect(const peer& who) {
+    caf::anon_send_exit(who.connection, caf::exit_reason::user_shutdown);
+    run();
+  }
+
+  actors::server_settings settings;
+  actors::room_directory_actor directory;
+  std::vector<actors::connection_actor> connections;
+};
+
+inline std::string type_of(const boost::json::object& frame) {
+  return std::string{frame.at("type").as_string()};
+}
+
+inline std::string error_code_of(const boost::json::object& frame) {
+  if (type_of(frame) != "error")
+    return "(not an error: " + type_of(frame) + ")";
+  return std::string{frame.at("payload").at("code").as_string()};
+}
+
+} // namespace signaling::test

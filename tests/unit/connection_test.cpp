@@ -1,0 +1,266 @@
+// The connection actor against an in-memory transport: the connected frame,
+// frame validation, rate limit, flooding, size limit, heartbeat, shutdown.
+#define CAF_SUITE connection
+#include "actor_fixture.hpp"
+
+#include "actors/connection_actor.hpp"
+
+using namespace signaling;
+using namespace signaling::test;
+using namespace std::chrono_literals;
+
+namespace {
+
+/// Records what the connection actor does to its socket.
+class memory_transport : public actors::transport {
+public:
+  void send(std::shared_ptr<const std::string> frame) override {
+    frames.emplace_back(parse_frame(*frame));
+  }
+
+  void ping() override {
+    ++pings;
+  }
+
+  void close(schema::close_code code) override {
+    close_code = static_cast<int>(code);
+  }
+
+  void abort() override {
+    aborted = true;
+  }
+
+  std::vector<boost::json::object> frames;
+  int pings = 0;
+  int close_code = 0;
+  bool aborted = false;
+};
+
+struct connection_fixture : actor_fixture {
+  connection_fixture() {
+    settings.rate_per_second = 10;
+    settings.rate_burst = 5;
+    settings.heartbeat_ms = 1000;
+  }
+
+  void start() {
+    socket = std::make_shared<memory_transport>();
+    connection = sys.spawn(actors::connection, socket, directory, settings);
+    connections.emplace_back(connection);
+    flush();
+  }
+
+  /// Runs every pending message but fires no timer (heartbeats are driven
+  /// explicitly with advance_time).
+  void flush() {
+    sched.run();
+  }
+
+  void client_sends(std::string text) {
+    self->send(connection, actors::frame_atom_v, std::move(text));
+    flush();
+  }
+
+  boost::json::object take_frame() {
+    CAF_REQUIRE(!socket->frames.empty());
+    auto frame = socket->frames.front();
+    socket->frames.erase(socket->frames.begin());
+    return frame;
+  }
+
+
+  std::shared_ptr<memory_transport> socket;
+  actors::connection_actor connection;
+};
+
+} // namespace
+
+CAF_TEST_FIXTURE_SCOPE(connection_tests, connection_fixture)
+
+CAF_TEST(a new connection hears connected with its peer id and heartbeat) {
+  start();
+  auto connected = take_frame();
+  CAF_CHECK_EQUAL(type_of(connected), "connected");
+  const auto& payload = connected.at("payload").as_object();
+  CAF_CHECK_EQUAL(payload.at("peerId").as_string().size(), 32u);
+  CAF_CHECK_EQUAL(payload.at("resumeToken").as_string().size(), 32u);
+  CAF_CHECK_NOT_EQUAL(payload.at("peerId"), payload.at("resumeToken"));
+  CAF_CHECK_EQUAL(payload.at("heartbeatIntervalMs").as_int64(), 1000);
+  CAF_CHECK_EQUAL(payload.at("protocolVersion").as_int64(), 1);
+  CAF_CHECK_EQUAL(payload.at("authRequired").as_bool(), false);
+  CAF_CHECK(payload.at("serverTime").is_int64());
+}
+
+CAF_TEST(ping answers pong with the correlationId) {
+  start();
+  take_frame();
+  client_sends(R"({"type":"ping","correlationId":"p1"})");
+  auto pong = take_frame();
+  CAF_CHECK_EQUAL(type_of(pong), "pong");
+  CAF_CHECK_EQUAL(pong.at("correlationId").as_string(), "p1");
+  CAF_CHECK(pong.at("payload").at("serverTime").is_int64());
+}
+
+CAF_TEST(invalid frames answer errors and the connection stays usable) {
+  start();
+  take_frame();
+  client_sends("not json");
+  CAF_CHECK_EQUAL(error_code_of(take_frame()), "INVALID_MESSAGE");
+  self->send(connection, actors::binary_atom_v);
+  flush();
+  CAF_CHECK_EQUAL(error_code_of(take_frame()), "INVALID_MESSAGE");
+  client_sends(R"({"type":"room:join","payload":{"roomId":"bad id!"},"correlationId":"j"})");
+  auto error = take_frame();
+  CAF_CHECK_EQUAL(error_code_of(error), "INVALID_MESSAGE");
+  CAF_CHECK_EQUAL(error.at("payload").at("details").at("path").as_string(), "payload.roomId");
+  CAF_CHECK_EQUAL(error.at("payload").at("requestType").as_string(), "room:join");
+  CAF_CHECK_EQUAL(error.at("correlationId").as_string(), "j");
+  client_sends(R"({"type":"ping"})");
+  CAF_CHECK_EQUAL(type_of(take_frame()), "pong");
+  CAF_CHECK_EQUAL(socket->close_code, 0);
+}
+
+CAF_TEST(features this server lacks answer UNAVAILABLE or SESSION_NOT_FOUND) {
+  start();
+  take_frame();
+  client_sends(R"({"type":"auth:request","payload":{"token":"x"}})");
+  CAF_CHECK_EQUAL(error_code_of(take_frame()), "UNAVAILABLE");
+  client_sends(R"({"type":"turn:credentials"})");
+  CAF_CHECK_EQUAL(error_code_of(take_frame()), "UNAVAILABLE");
+  client_sends(R"({"type":"session:resume","payload":{"resumeToken":"t"}})");
+  CAF_CHECK_EQUAL(error_code_of(take_frame()), "SESSION_NOT_FOUND");
+  CAF_MESSAGE("after a join, session:resume is INVALID_MESSAGE");
+  client_sends(R"({"type":"room:join","payload":{"roomId":"r"}})");
+  CAF_CHECK_EQUAL(type_of(take_frame()), "room:joined");
+  client_sends(R"({"type":"session:resume","payload":{"resumeToken":"t"}})");
+  CAF_CHECK_EQUAL(error_code_of(take_frame()), "INVALID_MESSAGE");
+}
+
+CAF_TEST(a frame over the limit answers MESSAGE_TOO_LARGE then closes 1009) {
+  settings.max_message_bytes = 1024;
+  start();
+  take_frame();
+  client_sends(R"({"type":"ping","pad":")" + std::string(1100, 'x') + R"("})");
+  CAF_CHECK_EQUAL(error_code_of(take_frame()), "MESSAGE_TOO_LARGE");
+  CAF_CHECK_EQUAL(socket->close_code, 1009);
+  CAF_MESSAGE("the transport's own size check takes the same path");
+  start();
+  take_frame();
+  self->send(connection, actors::oversized_atom_v);
+  flush();
+  CAF_CHECK_EQUAL(error_code_of(take_frame()), "MESSAGE_TOO_LARGE");
+  CAF_CHECK_EQUAL(socket->close_code, 1009);
+}
+
+CAF_TEST(messages past the burst are dropped with RATE_LIMITED until tokens refill) {
+  start();
+  take_frame();
+  for (int i = 0; i < 5; ++i)
+    client_sends(R"({"type":"ping"})");
+  for (int i = 0; i < 5; ++i)
+    CAF_CHECK_EQUAL(type_of(take_frame()), "pong");
+  client_sends(R"({"type":"ping","correlationId":"over"})");
+  auto limited = take_frame();
+  CAF_CHECK_EQUAL(error_code_of(limited), "RATE_LIMITED");
+  CAF_CHECK_EQUAL(limited.at("correlationId").as_string(), "over");
+  CAF_CHECK_EQUAL(limited.at("payload").at("requestType").as_string(), "ping");
+  CAF_MESSAGE("at 10 messages/s, 200 ms bring two tokens back");
+  advance_time(200ms);
+  client_sends(R"({"type":"ping"})");
+  client_sends(R"({"type":"ping"})");
+  client_sends(R"({"type":"ping"})");
+  CAF_CHECK_EQUAL(type_of(take_frame()), "pong");
+  CAF_CHECK_EQUAL(type_of(take_frame()), "pong");
+  CAF_CHECK_EQUAL(error_code_of(take_frame()), "RATE_LIMITED");
+  CAF_CHECK_EQUAL(socket->close_code, 0);
+}
+
+CAF_TEST(more than 400 drops within 10 s close the connection with 1008) {
+  start();
+  take_frame();
+  for (int i = 0; i < 5 + 400; ++i)
+    self->send(connection, actors::frame_atom_v, std::string{R"({"type":"ping"})"});
+  flush();
+  CAF_CHECK_EQUAL(socket->close_code, 0);
+  client_sends(R"({"type":"ping"})");
+  CAF_CHECK_EQUAL(socket->close_code, 1008);
+}
+
+CAF_TEST(drops spread over more than 10 s do not count as flooding) {
+  start();
+  take_frame();
+  for (int round = 0; round < 3; ++round) {
+    for (int i = 0; i < 300; ++i)
+      self->send(connection, actors::frame_atom_v, std::string{R"({"type":"ping"})"});
+    flush();
+    advance_time(11s);
+    self->send(connection, actors::pong_atom_v);
+    flush();
+  }
+  CAF_CHECK_EQUAL(socket->close_code, 0);
+  CAF_CHECK(!socket->aborted);
+}
+
+CAF_TEST(the heartbeat pings and drops a peer silent for a whole interval) {
+  start();
+  take_frame();
+  CAF_MESSAGE("the first interval ends with a ping");
+  advance_time(1000ms);
+  flush();
+  CAF_CHECK_EQUAL(socket->pings, 1);
+  CAF_MESSAGE("a pong keeps the connection");
+  self->send(connection, actors::pong_atom_v);
+  flush();
+  advance_time(1000ms);
+  flush();
+  CAF_CHECK_EQUAL(socket->pings, 2);
+  CAF_CHECK(!socket->aborted);
+  CAF_MESSAGE("any frame counts as liveness too");
+  client_sends(R"({"type":"ping"})");
+  advance_time(1000ms);
+  flush();
+  CAF_CHECK_EQUAL(socket->pings, 3);
+  CAF_CHECK(!socket->aborted);
+  CAF_MESSAGE("a whole silent interval after a ping drops the peer");
+  advance_time(1000ms);
+  flush();
+  CAF_CHECK(socket->aborted);
+}
+
+CAF_TEST(a dropped connection is peer:left for the rooms of its peer) {
+  start();
+  take_frame();
+  client_sends(R"({"type":"room:join","payload":{"roomId":"r"}})");
+  take_frame();
+  // Spawned by hand: the fixture's helpers run all timers, heartbeats included.
+  auto other_connection = sys.spawn(recorder);
+  connections.emplace_back(other_connection);
+  auto other_session = sys.spawn(actors::session, "other", other_connection, directory, settings);
+  self->send(other_session, actors::request_atom_v, schema::join_request{"r", "", "{}", true, 0},
+             std::string{});
+  flush();
+  peer other{"other", other_connection, other_session};
+  CAF_CHECK_EQUAL(type_of(actor_fixture::take_frame(other)), "room:joined");
+  advance_time(1000ms);
+  flush();
+  advance_time(1000ms);
+  flush();
+  CAF_REQUIRE(socket->aborted);
+  auto left = actor_fixture::take_frame(other);
+  CAF_CHECK_EQUAL(type_of(left), "peer:left");
+  CAF_CHECK_EQUAL(left.at("payload").at("reason").as_string(), "left");
+  CAF_CHECK_EQUAL(room_count(), 1u);
+}
+
+CAF_TEST(shutdown sends server:shutdown then closes 1001) {
+  start();
+  take_frame();
+  self->send(connection, actors::shutdown_atom_v);
+  flush();
+  auto shutdown = take_frame();
+  CAF_CHECK_EQUAL(type_of(shutdown), "server:shutdown");
+  CAF_CHECK(shutdown.at("payload").at("reconnectAfterMs").is_int64());
+  CAF_CHECK_EQUAL(socket->close_code, 1001);
+}
+
+CAF_TEST_FIXTURE_SCOPE_END()

@@ -1,0 +1,33 @@
+// Command-line flags and config-file keys of signal-server, parsed by CAF's
+// actor_system_config (so `--port=8080` and `port=8080` in the file agree).
+#pragma once
+
+#include "actors/settings.hpp"
+
+#include <caf/actor_system_config.hpp>
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace signaling::tools {
+
+class server_config : public caf::actor_system_config {
+public:
+  server_config();
+
+  /// A sentence naming the first invalid setting, or nothing.
+  [[nodiscard]] std::optional<std::string> validate() const;
+
+  /// --allowed-origins split at commas.
+  [[nodiscard]] std::vector<std::string> origins() const;
+
+  std::uint16_t port = 8080;
+  std::string bind = "0.0.0.0";
+  std::string allowed_origins;
+  std::string web_root;
+  std::string log_level = "info";
+  actors::server_settings settings;
+};
+
+} // namespace signaling::tools
