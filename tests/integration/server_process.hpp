@@ -4,6 +4,7 @@
 #include <sys/types.h>
 
 #include <chrono>
+#include <condition_variable>
 #include <cstdint>
 #include <mutex>
 #include <optional>
@@ -67,7 +68,9 @@ private:
   bool stop_reported_ = false;
   std::thread drainer_;
   mutable std::mutex mutex_;
+  std::condition_variable output_changed_;
   std::string output_;
+  bool output_closed_ = false;
   const char* file_;
   int line_;
 };
