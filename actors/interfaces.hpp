@@ -39,9 +39,10 @@ using room_actor = caf::typed_actor<
   caf::replies_to<leave_atom, std::string>::with<caf::ok_atom>,
   // SESSION: the room with every member, asked by the member named.
   caf::replies_to<state_atom, std::string>::with<schema::room_description>,
-  // SESSION: relay from peer `from` (userId second, empty if none).
-  caf::replies_to<relay_atom, schema::relay_request, std::string,
-                  std::string>::with<caf::ok_atom>>;
+  // SESSION: relay from peer `from` (then its userId, empty if none). One
+  // way, as relays are the hot path: the room itself sends the sender's
+  // session the ack (if a correlationId came) or the error.
+  caf::reacts_to<relay_atom, schema::relay_request, std::string, std::string, correlation_id>>;
 
 /// The ROOM DIRECTORY of this node: room id -> room. Creates rooms on first
 /// join and forgets them when they exit.

@@ -48,20 +48,34 @@ void room_state::leave(const caf::actor_addr& session) {
   }
 }
 
-caf::result<caf::ok_atom> room_state::relay(schema::relay_request& request,
-                                            const std::string& from,
-                                            const std::string& from_user_id) {
+void room_state::relay(schema::relay_request& request, const std::string& from,
+                       const std::string& from_user_id, const correlation_id& correlation) {
+  auto request_type = std::string{type_name(request.kind)};
+  auto answer = [&](const session_actor& sender, std::string frame) {
+    self->send(sender, deliver_atom_v, text_frame::make(std::move(frame)));
+  };
   auto sender = index_of(from);
-  if (sender < 0)
-    return make_protocol_error(error_code::not_in_room,
-                               "not a member of room '" + description.room_id + "'");
+  if (sender < 0) {
+    // A relay that crossed the sender's leave: answer whoever sent it.
+    auto error = schema::error_reply{error_code::not_in_room,
+                                     "not a member of room '" + description.room_id + "'",
+                                     request_type, {}};
+    answer(caf::actor_cast<session_actor>(self->current_sender()),
+           encode(error, envelope_now(correlation)));
+    return;
+  }
+  const auto& sender_session = sessions[static_cast<std::size_t>(sender)];
   std::ptrdiff_t target = -1;
   if (!request.to.empty()) {
     target = request.to == from ? -1 : index_of(request.to);
-    if (target < 0)
-      return make_protocol_error(error_code::peer_not_found,
-                                 "no peer '" + request.to + "' in room '" + description.room_id
-                                   + "' to send to");
+    if (target < 0) {
+      auto error = schema::error_reply{error_code::peer_not_found,
+                                       "no peer '" + request.to + "' in room '"
+                                         + description.room_id + "' to send to",
+                                       request_type, {}};
+      answer(sender_session, encode(error, envelope_now(correlation)));
+      return;
+    }
   }
   auto frame = text_frame::make(encode(
     schema::relay_event{request.kind, description.room_id, from, from_user_id,
@@ -69,11 +83,12 @@ caf::result<caf::ok_atom> room_state::relay(schema::relay_request& request,
     envelope_now()));
   std::uint64_t delivered = 1;
   if (target >= 0)
-    self->send(sessions[target], deliver_atom_v, frame);
+    self->send(sessions[static_cast<std::size_t>(target)], deliver_atom_v, frame);
   else
     delivered = broadcast(frame, sender);
   count(server_metrics::instance().messages_relayed_total, delivered);
-  return caf::ok_atom_v;
+  if (!correlation.empty())
+    answer(sender_session, encode(schema::ack_reply{request_type}, envelope_now(correlation)));
 }
 
 schema::room_description room_state::describe(const std::string& except) const {
@@ -147,8 +162,8 @@ room_actor::behavior_type room(room_actor::stateful_pointer<room_state> self,
       return self->state.describe();
     },
     [self](relay_atom, schema::relay_request& request, const std::string& from,
-           const std::string& from_user_id) {
-      return self->state.relay(request, from, from_user_id);
+           const std::string& from_user_id, const correlation_id& correlation) {
+      self->state.relay(request, from, from_user_id, correlation);
     },
   };
 }

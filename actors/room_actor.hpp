@@ -29,8 +29,9 @@ struct room_state {
   /// Removes the member whose session died.
   void leave(const caf::actor_addr& session);
 
-  caf::result<caf::ok_atom> relay(schema::relay_request& request, const std::string& from,
-                                  const std::string& from_user_id);
+  /// Delivers the relay, then sends the sender the ack or the error.
+  void relay(schema::relay_request& request, const std::string& from,
+             const std::string& from_user_id, const correlation_id& correlation);
 
   /// The room with every member, or with every member but `except`.
   [[nodiscard]] schema::room_description describe(const std::string& except = {}) const;

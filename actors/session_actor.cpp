@@ -1,6 +1,6 @@
 // The SESSION actor: room memberships of one peer and the replies to its
 // requests. Joins and leaves are awaited, so a client's later requests see
-// their effect; relays flow without waiting.
+// their effect; relays flow one way to the room, which answers the client.
 #include "actors/session_actor.hpp"
 
 #include "actors/clock.hpp"
@@ -137,25 +137,15 @@ void session_state::describe(const schema::state_request& request,
 }
 
 void session_state::relay(schema::relay_request& request, const correlation_id& correlation) {
-  auto request_type = type_name(request.kind);
   auto i = rooms.find(request.room_id);
   if (i == rooms.end()) {
     reply_error(make_protocol_error(error_code::not_in_room,
                                     "not a member of room '" + request.room_id + "'"),
-                request_type, correlation);
+                type_name(request.kind), correlation);
     return;
   }
-  // Without a correlationId a successful relay is silent, so only errors
-  // need a handler; with one, the ack goes out when the room accepted it.
-  self->request(i->second, caf::infinite, relay_atom_v, std::move(request), peer_id, std::string{})
-    .then(
-      [this, request_type, correlation](caf::ok_atom) {
-        if (!correlation.empty())
-          reply(schema::ack_reply{std::string{request_type}}, correlation);
-      },
-      [this, request_type, correlation](const caf::error& error) {
-        reply_error(error, request_type, correlation);
-      });
+  // The room answers the client (ack or error) through deliver_atom.
+  self->send(i->second, relay_atom_v, std::move(request), peer_id, std::string{}, correlation);
 }
 
 session_actor::behavior_type session(session_actor::stateful_pointer<session_state> self,

@@ -94,21 +94,37 @@ void websocket_session::on_read(beast::error_code ec, std::size_t) {
 }
 
 void websocket_session::send(std::shared_ptr<const std::string> frame) {
-  boost::asio::post(stream_.get_executor(), [self = shared_from_this(), frame = std::move(frame)] {
-    self->enqueue(outgoing{outgoing::kind::text, frame});
-  });
+  submit(outgoing{outgoing::kind::text, std::move(frame)});
 }
 
 void websocket_session::ping() {
-  boost::asio::post(stream_.get_executor(), [self = shared_from_this()] {
-    self->enqueue(outgoing{outgoing::kind::ping, nullptr});
-  });
+  submit(outgoing{outgoing::kind::ping, nullptr});
 }
 
 void websocket_session::close(schema::close_code code) {
-  boost::asio::post(stream_.get_executor(), [self = shared_from_this(), code] {
-    self->enqueue(outgoing{outgoing::kind::close, nullptr, code});
-  });
+  submit(outgoing{outgoing::kind::close, nullptr, code});
+}
+
+void websocket_session::submit(outgoing item) {
+  bool first = false;
+  {
+    std::lock_guard<std::mutex> guard{submitted_mutex_};
+    first = submitted_.empty();
+    submitted_.emplace_back(std::move(item));
+  }
+  if (first)
+    boost::asio::post(stream_.get_executor(),
+                      [self = shared_from_this()] { self->drain_submitted(); });
+}
+
+void websocket_session::drain_submitted() {
+  std::vector<outgoing> batch;
+  {
+    std::lock_guard<std::mutex> guard{submitted_mutex_};
+    batch.swap(submitted_);
+  }
+  for (auto& item : batch)
+    enqueue(std::move(item));
 }
 
 void websocket_session::abort() {

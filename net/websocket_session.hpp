@@ -14,6 +14,8 @@
 
 #include <deque>
 #include <memory>
+#include <mutex>
+#include <vector>
 #include <optional>
 
 namespace signaling::net {
@@ -44,6 +46,9 @@ private:
     schema::close_code code = schema::close_code::normal;
   };
 
+  /// Called from any thread: hands `item` to the strand, one post per batch.
+  void submit(outgoing item);
+  void drain_submitted();
   void on_accept(boost::beast::error_code ec);
   void do_read();
   void on_read(boost::beast::error_code ec, std::size_t bytes);
@@ -57,6 +62,10 @@ private:
   boost::beast::flat_buffer buffer_;
   std::shared_ptr<server_context> context_;
   actors::connection_actor actor_;
+  /// Items submitted by the actor and not yet taken by the strand. Under
+  /// load many frames share one post instead of one post each.
+  std::mutex submitted_mutex_;
+  std::vector<outgoing> submitted_;
   std::deque<outgoing> queue_;
   std::size_t queued_bytes_ = 0;
   bool writing_ = false;

@@ -130,22 +130,130 @@ private:
   std::string prefix_;
 };
 
-/// Serializes `x` and checks the size limit of the field at `path`.
-std::string bounded_json(const json::value& x, const std::string& path, std::size_t max_bytes) {
-  auto text = json::serialize(x);
-  if (text.size() > max_bytes)
-    fail(path, "'" + path + "' must be at most " + std::to_string(max_bytes) + " bytes of JSON");
-  return text;
+// -- raw text of payload members -----------------------------------------------
+//
+// Relayed content and metadata must reach peers exactly as the sender wrote
+// them: re-serializing the parsed value would round big integers to doubles
+// and turn 1e999 into "Infinity", which is not JSON. These helpers find a
+// member's own bytes in the (already validated) frame text.
+
+std::size_t skip_whitespace(std::string_view text, std::size_t pos) {
+  while (pos < text.size()
+         && (text[pos] == ' ' || text[pos] == '\t' || text[pos] == '\n' || text[pos] == '\r'))
+    ++pos;
+  return pos;
 }
 
-join_request parse_join(const fields& payload, const parse_options& options) {
+/// `pos` at an opening quote; returns the position after the closing one.
+std::size_t skip_string(std::string_view text, std::size_t pos) {
+  for (++pos; pos < text.size(); ++pos) {
+    if (text[pos] == '\\')
+      ++pos;
+    else if (text[pos] == '"')
+      return pos + 1;
+  }
+  return text.size();
+}
+
+/// `pos` at the start of a value; returns the position after it.
+std::size_t skip_value(std::string_view text, std::size_t pos) {
+  if (text[pos] == '"')
+    return skip_string(text, pos);
+  if (text[pos] == '{' || text[pos] == '[') {
+    int depth = 0;
+    while (pos < text.size()) {
+      auto c = text[pos];
+      if (c == '"') {
+        pos = skip_string(text, pos);
+        continue;
+      }
+      if (c == '{' || c == '[')
+        ++depth;
+      else if ((c == '}' || c == ']') && --depth == 0)
+        return pos + 1;
+      ++pos;
+    }
+    return pos;
+  }
+  while (pos < text.size() && text[pos] != ',' && text[pos] != '}' && text[pos] != ']'
+         && text[pos] != ' ' && text[pos] != '\t' && text[pos] != '\n' && text[pos] != '\r')
+    ++pos;
+  return pos;
+}
+
+/// The raw value of member `key` of the object starting at `pos`; nullopt
+/// when absent or when the text is ambiguous (escaped or repeated keys).
+std::optional<std::string_view> raw_member(std::string_view text, std::size_t pos,
+                                           std::string_view key) {
+  std::optional<std::string_view> result;
+  pos = skip_whitespace(text, pos);
+  if (pos >= text.size() || text[pos] != '{')
+    return std::nullopt;
+  pos = skip_whitespace(text, pos + 1);
+  while (pos < text.size() && text[pos] == '"') {
+    auto key_end = skip_string(text, pos);
+    auto raw_key = text.substr(pos + 1, key_end - pos - 2);
+    if (raw_key.find('\\') != std::string_view::npos)
+      return std::nullopt;
+    pos = skip_whitespace(text, skip_whitespace(text, key_end) + 1); // past ':'
+    auto value_end = skip_value(text, pos);
+    if (raw_key == key) {
+      if (result)
+        return std::nullopt;
+      result = text.substr(pos, value_end - pos);
+    }
+    pos = skip_whitespace(text, value_end);
+    if (pos < text.size() && text[pos] == ',')
+      pos = skip_whitespace(text, pos + 1);
+  }
+  return result;
+}
+
+/// Whether `x` holds a number too large for a double (parsed as infinity),
+/// which json::serialize would write as the non-JSON "Infinity".
+bool has_non_finite(const json::value& x) {
+  if (x.is_double())
+    return !std::isfinite(x.get_double());
+  if (x.is_array()) {
+    for (const auto& element : x.get_array())
+      if (has_non_finite(element))
+        return true;
+  } else if (x.is_object()) {
+    for (const auto& member : x.get_object())
+      if (has_non_finite(member.value()))
+        return true;
+  }
+  return false;
+}
+
+/// The sender's own text of payload.<key> (serialized from `parsed` only if
+/// the frame is ambiguous), checked against `max_bytes`.
+std::string content_text(std::string_view frame, std::string_view key, const json::value& parsed,
+                         const std::string& path, std::size_t max_bytes = SIZE_MAX) {
+  std::string result;
+  auto payload = raw_member(frame, 0, "payload");
+  auto raw = payload ? raw_member(*payload, 0, key) : std::nullopt;
+  if (raw) {
+    result.assign(raw->data(), raw->size());
+  } else {
+    if (has_non_finite(parsed))
+      fail(path, "'" + path + "' holds a number out of the range of a double");
+    result = json::serialize(parsed);
+  }
+  if (result.size() > max_bytes)
+    fail(path, "'" + path + "' must be at most " + std::to_string(max_bytes) + " bytes of JSON");
+  return result;
+}
+
+join_request parse_join(std::string_view frame, const fields& payload,
+                        const parse_options& options) {
   join_request result;
   result.room_id = payload.room_id();
   result.display_name =
     payload.optional_string("displayName", 1, max_display_name_length).value_or("");
   if (auto metadata = payload.object("metadata", false); metadata.get() != nullptr)
-    result.metadata_json =
-      bounded_json(*payload.find("metadata"), payload.path("metadata"), max_metadata_bytes);
+    result.metadata_json = content_text(frame, "metadata", *payload.find("metadata"),
+                                        payload.path("metadata"), max_metadata_bytes);
   result.create = payload.optional_bool("create").value_or(true);
   if (auto max_peers = payload.optional_integer("maxPeers")) {
     if (*max_peers < min_max_peers || *max_peers > options.max_peers_ceiling)
@@ -157,7 +265,8 @@ join_request parse_join(const fields& payload, const parse_options& options) {
   return result;
 }
 
-relay_request parse_sdp(relay_kind kind, std::string_view sdp_type, const fields& payload) {
+relay_request parse_sdp(std::string_view frame, relay_kind kind, std::string_view sdp_type,
+                        const fields& payload) {
   relay_request result;
   result.kind = kind;
   result.room_id = payload.room_id();
@@ -168,11 +277,11 @@ relay_request parse_sdp(relay_kind kind, std::string_view sdp_type, const fields
     fail(sdp.path("type"), "'" + sdp.path("type") + "' must be \"" + std::string{sdp_type}
                              + "\" in " + std::string{type_name(kind)});
   (void) sdp.required_string("sdp", 0, SIZE_MAX);
-  result.content_json = json::serialize(*payload.find("sdp"));
+  result.content_json = content_text(frame, "sdp", *payload.find("sdp"), payload.path("sdp"));
   return result;
 }
 
-relay_request parse_ice_candidate(const fields& payload) {
+relay_request parse_ice_candidate(std::string_view frame, const fields& payload) {
   relay_request result;
   result.kind = relay_kind::ice_candidate;
   result.room_id = payload.room_id();
@@ -190,11 +299,12 @@ relay_request parse_ice_candidate(const fields& payload) {
            "'" + candidate.path("sdpMLineIndex") + "' must not be negative");
     (void) candidate.optional_string("usernameFragment", 0, SIZE_MAX);
   }
-  result.content_json = json::serialize(i->value());
+  result.content_json =
+    content_text(frame, "candidate", i->value(), payload.path("candidate"));
   return result;
 }
 
-relay_request parse_room_message(const fields& payload) {
+relay_request parse_room_message(std::string_view frame, const fields& payload) {
   relay_request result;
   result.kind = relay_kind::room_message;
   result.room_id = payload.room_id();
@@ -202,7 +312,8 @@ relay_request parse_room_message(const fields& payload) {
   auto i = payload.get()->find("data");
   if (i == payload.get()->end())
     fail(payload.path("data"), "missing required field '" + payload.path("data") + "'");
-  result.content_json = bounded_json(i->value(), payload.path("data"), max_data_bytes);
+  result.content_json =
+    content_text(frame, "data", i->value(), payload.path("data"), max_data_bytes);
   return result;
 }
 
@@ -215,8 +326,8 @@ constexpr std::array<std::string_view, 14> server_only_types{
   "room:left",     "peer:joined",   "peer:left",     "peer:reconnecting", "peer:resumed",
   "room:closed",   "ack",           "error",         "server:shutdown"};
 
-client_body parse_body(std::string_view type, const json::object& envelope_object,
-                       const parse_options& options) {
+client_body parse_body(std::string_view frame, std::string_view type,
+                       const json::object& envelope_object, const parse_options& options) {
   fields envelope{&envelope_object, ""};
   auto payload = envelope.object("payload", false);
   // An omitted payload reads as {} so that missing fields name "payload.x".
@@ -224,19 +335,19 @@ client_body parse_body(std::string_view type, const json::object& envelope_objec
   if (payload.get() == nullptr)
     payload = fields{&empty, "payload"};
   if (type == "room:join")
-    return parse_join(payload, options);
+    return parse_join(frame, payload, options);
   if (type == "room:leave")
     return leave_request{payload.room_id()};
   if (type == "room:state")
     return state_request{payload.room_id()};
   if (type == "sdp:offer")
-    return parse_sdp(relay_kind::sdp_offer, "offer", payload);
+    return parse_sdp(frame, relay_kind::sdp_offer, "offer", payload);
   if (type == "sdp:answer")
-    return parse_sdp(relay_kind::sdp_answer, "answer", payload);
+    return parse_sdp(frame, relay_kind::sdp_answer, "answer", payload);
   if (type == "ice:candidate")
-    return parse_ice_candidate(payload);
+    return parse_ice_candidate(frame, payload);
   if (type == "room:message")
-    return parse_room_message(payload);
+    return parse_room_message(frame, payload);
   if (type == "ping")
     return ping_request{};
   if (type == "auth:request")
@@ -286,7 +397,7 @@ std::variant<client_message, parse_error> parse_client_message(std::string_view 
     error.request_type = type;
     if (auto timestamp = envelope.find("timestamp"); timestamp && !timestamp->is_number())
       fail("timestamp", "'timestamp' must be a number (ms since epoch)");
-    return client_message{error.correlation_id, parse_body(type, object, options)};
+    return client_message{error.correlation_id, parse_body(text, type, object, options)};
   } catch (field_error& failure) {
     error.code = failure.code;
     error.message = std::move(failure.message);
