@@ -25,7 +25,7 @@ public:
   std::uint16_t port = 8080;
   std::string bind = "0.0.0.0";
   std::string allowed_origins;
-  std::string web_root;
+  std::string web_root = SIGNAL_DEFAULT_WEB_ROOT;
   std::string log_level = "info";
   actors::server_settings settings;
 };

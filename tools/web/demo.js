@@ -1,0 +1,106 @@
+// The demo page's logic: one RTCPeerConnection per other member of the room.
+// The newcomer makes the offers; members already there answer.
+import { SignalClient } from './signal-client.js';
+
+const $ = (id) => document.getElementById(id);
+const log = (line) => { $('log').textContent += line + '\n'; $('log').scrollTop = 1e9; };
+const peers = new Map(); // peerId -> { connection, channel }
+let client;
+let roomId;
+let localStream = null;
+
+function showPeers() {
+  const names = [...peers.keys()].map((id) => {
+    const state = peers.get(id).channel?.readyState ?? 'new';
+    return `${id.slice(0, 8)} (${state})`;
+  });
+  $('peers').textContent = `peers: ${names.join(', ') || 'none yet'}`;
+}
+
+function openChannel(peerId, channel) {
+  peers.get(peerId).channel = channel;
+  channel.onopen = () => { log(`data channel to ${peerId.slice(0, 8)} open`); showPeers(); };
+  channel.onclose = showPeers;
+  channel.onmessage = (event) => log(`${peerId.slice(0, 8)}: ${event.data}`);
+}
+
+function connectionTo(peerId) {
+  if (peers.has(peerId)) return peers.get(peerId).connection;
+  const connection = new RTCPeerConnection({ iceServers: [] });
+  peers.set(peerId, { connection, channel: null });
+  connection.onicecandidate = (event) =>
+    client.send('ice:candidate', { roomId, to: peerId, candidate: event.candidate ? event.candidate.toJSON() : null });
+  connection.ondatachannel = (event) => openChannel(peerId, event.channel);
+  connection.ontrack = (event) => {
+    let video = document.getElementById(`video-${peerId}`);
+    if (!video) {
+      video = Object.assign(document.createElement('video'), { id: `video-${peerId}`, autoplay: true, playsInline: true });
+      $('videos').append(video);
+    }
+    video.srcObject = event.streams[0];
+  };
+  localStream?.getTracks().forEach((track) => connection.addTrack(track, localStream));
+  showPeers();
+  return connection;
+}
+
+async function offerTo(peerId) {
+  const connection = connectionTo(peerId);
+  if (!peers.get(peerId).channel) openChannel(peerId, connection.createDataChannel('chat'));
+  await connection.setLocalDescription(await connection.createOffer());
+  client.send('sdp:offer', { roomId, to: peerId, sdp: connection.localDescription.toJSON() });
+}
+
+function removePeer(peerId) {
+  peers.get(peerId)?.connection.close();
+  peers.delete(peerId);
+  document.getElementById(`video-${peerId}`)?.remove();
+  showPeers();
+}
+
+async function join() {
+  const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
+  client = new SignalClient(`${scheme}://${location.host}/ws`);
+  const connected = await client.connect();
+  $('status').textContent = `connected as ${connected.peerId}`;
+  client.addEventListener('sdp:offer', async ({ detail }) => {
+    const connection = connectionTo(detail.from);
+    await connection.setRemoteDescription(detail.sdp);
+    await connection.setLocalDescription(await connection.createAnswer());
+    client.send('sdp:answer', { roomId, to: detail.from, sdp: connection.localDescription.toJSON() });
+  });
+  client.addEventListener('sdp:answer', ({ detail }) => peers.get(detail.from)?.connection.setRemoteDescription(detail.sdp));
+  client.addEventListener('ice:candidate', ({ detail }) => {
+    if (detail.candidate) peers.get(detail.from)?.connection.addIceCandidate(detail.candidate);
+  });
+  client.addEventListener('peer:joined', ({ detail }) => log(`${detail.peer.displayName || detail.peer.peerId.slice(0, 8)} joined`));
+  client.addEventListener('peer:left', ({ detail }) => { log(`${detail.peerId.slice(0, 8)} left (${detail.reason})`); removePeer(detail.peerId); });
+  client.addEventListener('error', ({ detail }) => log(`error ${detail.code}: ${detail.message}`));
+  client.addEventListener('server:shutdown', () => log('server is shutting down'));
+  client.addEventListener('close', ({ detail }) => { $('status').textContent = `disconnected (${detail.code})`; });
+
+  roomId = $('room').value;
+  const displayName = $('name').value;
+  const joined = await client.request('room:join', displayName ? { roomId, displayName } : { roomId });
+  log(`joined ${joined.roomId} with ${joined.peers.length} other peer(s)`);
+  for (const peer of joined.peers) await offerTo(peer.peerId);
+  showPeers();
+  $('text').disabled = $('send').disabled = $('camera').disabled = false;
+  $('join').disabled = true;
+}
+
+$('join').onclick = () => join().catch((error) => log(`join failed: ${error.message}`));
+$('send').onclick = () => {
+  const text = $('text').value;
+  for (const { channel } of peers.values()) if (channel?.readyState === 'open') channel.send(text);
+  log(`me: ${text}`);
+  $('text').value = '';
+};
+$('camera').onclick = async () => {
+  localStream = await navigator.mediaDevices.getUserMedia({ video: true, audio: true });
+  for (const [peerId, { connection }] of peers) {
+    localStream.getTracks().forEach((track) => connection.addTrack(track, localStream));
+    await connection.setLocalDescription(await connection.createOffer());
+    client.send('sdp:offer', { roomId, to: peerId, sdp: connection.localDescription.toJSON() });
+  }
+};
