@@ -18,11 +18,7 @@ using schema::error_code;
 // -- rate_limiter --------------------------------------------------------------
 
 rate_limiter::rate_limiter(double rate_per_second, double burst, time_point now)
-  : rate_(rate_per_second),
-    burst_(burst),
-    tokens_(burst),
-    last_refill_(now),
-    window_start_(now) {
+  : rate_(rate_per_second), burst_(burst), tokens_(burst), last_refill_(now), window_start_(now) {
   // nop
 }
 
@@ -128,8 +124,9 @@ void connection_state::on_text(const std::string& text) {
 void connection_state::on_binary() {
   alive_since_heartbeat = true;
   if (admit({}, {}))
-    send_error(error_code::invalid_message, "binary frames are not part of the protocol; send "
-                                            "JSON in text frames",
+    send_error(error_code::invalid_message,
+               "binary frames are not part of the protocol; send "
+               "JSON in text frames",
                {}, {});
 }
 
@@ -155,15 +152,14 @@ void connection_state::send(text_frame frame) {
 void connection_state::send_error(error_code code, std::string message,
                                   std::string_view request_type, std::string_view correlation) {
   count(server_metrics::instance().errors_sent_total);
-  send(text_frame::make(encode(
-    schema::error_reply{code, std::move(message), std::string{request_type}, {}},
-    envelope_now(correlation))));
+  send(text_frame::make(
+    encode(schema::error_reply{code, std::move(message), std::string{request_type}, {}},
+           envelope_now(correlation))));
 }
 
 void connection_state::close(close_code code, std::string_view reason) {
   log(log_level::info, "connection-closed",
-      {{"peerId", peer_id}, {"reason", reason},
-       {"code", std::to_string(static_cast<int>(code))}});
+      {{"peerId", peer_id}, {"reason", reason}, {"code", std::to_string(static_cast<int>(code))}});
   socket->close(code);
   self->quit();
 }
@@ -190,8 +186,8 @@ connection(connection_actor::stateful_pointer<connection_state> self, transport_
   state.settings = settings;
   state.peer_id = random_identifier();
   state.limiter = rate_limiter{settings.rate_per_second, settings.rate_burst, self->clock().now()};
-  state.session = self->spawn(session, state.peer_id, connection_actor{self},
-                              std::move(directory), settings);
+  state.session =
+    self->spawn(session, state.peer_id, connection_actor{self}, std::move(directory), settings);
   // A session that fails leaves its connection useless: close it as a fault.
   self->monitor(state.session);
   self->set_down_handler([self](const caf::down_msg& down) {
@@ -201,9 +197,8 @@ connection(connection_actor::stateful_pointer<connection_state> self, transport_
   auto& metrics = server_metrics::instance();
   metrics.connections_open.fetch_add(1, std::memory_order_relaxed);
   count(metrics.connections_total);
-  self->attach_functor([] {
-    server_metrics::instance().connections_open.fetch_sub(1, std::memory_order_relaxed);
-  });
+  self->attach_functor(
+    [] { server_metrics::instance().connections_open.fetch_sub(1, std::memory_order_relaxed); });
   log(log_level::debug, "connection-opened", {{"peerId", state.peer_id}});
   state.send(text_frame::make(encode(
     schema::connected_event{state.peer_id, random_identifier(), settings.heartbeat_ms, false},
@@ -215,8 +210,7 @@ connection(connection_actor::stateful_pointer<connection_state> self, transport_
     [self](oversized_atom) {
       self->state.send_error(error_code::message_too_large,
                              "frame over the limit of "
-                               + std::to_string(self->state.settings.max_message_bytes)
-                               + " bytes",
+                               + std::to_string(self->state.settings.max_message_bytes) + " bytes",
                              {}, {});
       self->state.close(close_code::too_large, "message-too-large");
     },

@@ -51,8 +51,7 @@ inspect(Inspector& f, text_frame& x) {
 inline constexpr caf::atom_value protocol_error_category = caf::atom("signaling");
 
 /// A protocol error as a caf::error; the message travels as its context.
-[[nodiscard]] inline caf::error make_protocol_error(schema::error_code code,
-                                                    std::string message) {
+[[nodiscard]] inline caf::error make_protocol_error(schema::error_code code, std::string message) {
   return caf::error{static_cast<std::uint8_t>(code), protocol_error_category,
                     caf::make_message(std::move(message))};
 }
@@ -65,30 +64,30 @@ inline constexpr caf::atom_value protocol_error_category = caf::atom("signaling"
 
 CAF_BEGIN_TYPE_ID_BLOCK(signaling, caf::first_custom_type_id)
 
-  CAF_ADD_TYPE_ID(signaling, (signaling::actors::text_frame))
-  CAF_ADD_TYPE_ID(signaling, (signaling::schema::join_request))
-  CAF_ADD_TYPE_ID(signaling, (signaling::schema::leave_request))
-  CAF_ADD_TYPE_ID(signaling, (signaling::schema::state_request))
-  CAF_ADD_TYPE_ID(signaling, (signaling::schema::relay_request))
-  CAF_ADD_TYPE_ID(signaling, (signaling::schema::peer_description))
-  CAF_ADD_TYPE_ID(signaling, (signaling::schema::room_description))
+CAF_ADD_TYPE_ID(signaling, (signaling::actors::text_frame))
+CAF_ADD_TYPE_ID(signaling, (signaling::schema::join_request))
+CAF_ADD_TYPE_ID(signaling, (signaling::schema::leave_request))
+CAF_ADD_TYPE_ID(signaling, (signaling::schema::state_request))
+CAF_ADD_TYPE_ID(signaling, (signaling::schema::relay_request))
+CAF_ADD_TYPE_ID(signaling, (signaling::schema::peer_description))
+CAF_ADD_TYPE_ID(signaling, (signaling::schema::room_description))
 
-  // Atoms name what a message asks for; at most 10 characters each in 0.17.
-  CAF_ADD_ATOM(signaling, signaling::actors, join_atom, "join")
-  CAF_ADD_ATOM(signaling, signaling::actors, leave_atom, "leave")
-  CAF_ADD_ATOM(signaling, signaling::actors, state_atom, "state")
-  CAF_ADD_ATOM(signaling, signaling::actors, relay_atom, "relay")
-  CAF_ADD_ATOM(signaling, signaling::actors, deliver_atom, "deliver")
-  CAF_ADD_ATOM(signaling, signaling::actors, open_atom, "open")
-  CAF_ADD_ATOM(signaling, signaling::actors, find_atom, "find")
-  CAF_ADD_ATOM(signaling, signaling::actors, count_atom, "count")
-  CAF_ADD_ATOM(signaling, signaling::actors, request_atom, "request")
-  CAF_ADD_ATOM(signaling, signaling::actors, frame_atom, "frame")
-  CAF_ADD_ATOM(signaling, signaling::actors, binary_atom, "binary")
-  CAF_ADD_ATOM(signaling, signaling::actors, oversized_atom, "oversized")
-  CAF_ADD_ATOM(signaling, signaling::actors, pong_atom, "pong")
-  CAF_ADD_ATOM(signaling, signaling::actors, closed_atom, "closed")
-  CAF_ADD_ATOM(signaling, signaling::actors, heartbeat_atom, "heartbeat")
-  CAF_ADD_ATOM(signaling, signaling::actors, shutdown_atom, "shutdown")
+// Atoms name what a message asks for; at most 10 characters each in 0.17.
+CAF_ADD_ATOM(signaling, signaling::actors, join_atom, "join")
+CAF_ADD_ATOM(signaling, signaling::actors, leave_atom, "leave")
+CAF_ADD_ATOM(signaling, signaling::actors, state_atom, "state")
+CAF_ADD_ATOM(signaling, signaling::actors, relay_atom, "relay")
+CAF_ADD_ATOM(signaling, signaling::actors, deliver_atom, "deliver")
+CAF_ADD_ATOM(signaling, signaling::actors, open_atom, "open")
+CAF_ADD_ATOM(signaling, signaling::actors, find_atom, "find")
+CAF_ADD_ATOM(signaling, signaling::actors, count_atom, "count")
+CAF_ADD_ATOM(signaling, signaling::actors, request_atom, "request")
+CAF_ADD_ATOM(signaling, signaling::actors, frame_atom, "frame")
+CAF_ADD_ATOM(signaling, signaling::actors, binary_atom, "binary")
+CAF_ADD_ATOM(signaling, signaling::actors, oversized_atom, "oversized")
+CAF_ADD_ATOM(signaling, signaling::actors, pong_atom, "pong")
+CAF_ADD_ATOM(signaling, signaling::actors, closed_atom, "closed")
+CAF_ADD_ATOM(signaling, signaling::actors, heartbeat_atom, "heartbeat")
+CAF_ADD_ATOM(signaling, signaling::actors, shutdown_atom, "shutdown")
 
 CAF_END_TYPE_ID_BLOCK(signaling)

@@ -15,11 +15,11 @@ caf::result<schema::room_description> room_state::join(const schema::join_reques
   if (index_of(peer.peer_id) >= 0)
     return describe(peer.peer_id);
   if (description.peers.size() >= description.max_peers)
-    return make_protocol_error(error_code::room_full,
-                               "room '" + description.room_id + "' is full ("
-                                 + std::to_string(description.max_peers) + " peers)");
-  auto event = text_frame::make(
-    encode(schema::peer_joined_event{description.room_id, peer}, envelope_now()));
+    return make_protocol_error(error_code::room_full, "room '" + description.room_id + "' is full ("
+                                                        + std::to_string(description.max_peers)
+                                                        + " peers)");
+  auto event =
+    text_frame::make(encode(schema::peer_joined_event{description.room_id, peer}, envelope_now()));
   broadcast(event, -1);
   self->monitor(session);
   auto result = describe();
@@ -59,7 +59,8 @@ void room_state::relay(schema::relay_request& request, const std::string& from,
     // A relay that crossed the sender's leave: answer whoever sent it.
     auto error = schema::error_reply{error_code::not_in_room,
                                      "not a member of room '" + description.room_id + "'",
-                                     request_type, {}};
+                                     request_type,
+                                     {}};
     answer(caf::actor_cast<session_actor>(self->current_sender()),
            encode(error, envelope_now(correlation)));
     return;
@@ -72,15 +73,16 @@ void room_state::relay(schema::relay_request& request, const std::string& from,
       auto error = schema::error_reply{error_code::peer_not_found,
                                        "no peer '" + request.to + "' in room '"
                                          + description.room_id + "' to send to",
-                                       request_type, {}};
+                                       request_type,
+                                       {}};
       answer(sender_session, encode(error, envelope_now(correlation)));
       return;
     }
   }
-  auto frame = text_frame::make(encode(
-    schema::relay_event{request.kind, description.room_id, from, from_user_id,
-                        std::move(request.content_json)},
-    envelope_now()));
+  auto frame =
+    text_frame::make(encode(schema::relay_event{request.kind, description.room_id, from,
+                                                from_user_id, std::move(request.content_json)},
+                            envelope_now()));
   std::uint64_t delivered = 1;
   if (target >= 0)
     self->send(sessions[static_cast<std::size_t>(target)], deliver_atom_v, frame);
@@ -116,9 +118,9 @@ void room_state::remove_at(std::size_t index) {
   description.peers.erase(description.peers.begin() + static_cast<std::ptrdiff_t>(index));
   sessions.erase(sessions.begin() + static_cast<std::ptrdiff_t>(index));
   log(log_level::debug, "peer-left", {{"roomId", description.room_id}, {"peerId", peer_id}});
-  auto event = text_frame::make(encode(
-    schema::peer_left_event{description.room_id, peer_id, schema::leave_reason_left},
-    envelope_now()));
+  auto event = text_frame::make(
+    encode(schema::peer_left_event{description.room_id, peer_id, schema::leave_reason_left},
+           envelope_now()));
   broadcast(event, -1);
   // A room lives exactly as long as it has members.
   if (sessions.empty())

@@ -85,8 +85,7 @@ void session_state::enter_room(schema::join_request request, const correlation_i
       });
 }
 
-void session_state::leave(const schema::leave_request& request,
-                          const correlation_id& correlation) {
+void session_state::leave(const schema::leave_request& request, const correlation_id& correlation) {
   auto i = rooms.find(request.room_id);
   if (i == rooms.end()) {
     reply_error(make_protocol_error(error_code::not_in_room,
@@ -129,9 +128,9 @@ void session_state::describe(const schema::state_request& request,
   self->request(directory, caf::infinite, find_atom_v, request.room_id)
     .then(
       [this, room_id = request.room_id, correlation](const room_actor&) {
-        reply_error(make_protocol_error(error_code::not_in_room,
-                                        "not a member of room '" + room_id + "'"),
-                    "room:state", correlation);
+        reply_error(
+          make_protocol_error(error_code::not_in_room, "not a member of room '" + room_id + "'"),
+          "room:state", correlation);
       },
       on_error);
 }

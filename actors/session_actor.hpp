@@ -28,8 +28,8 @@ struct session_state {
 
   /// Sends the join to `room`; a room that exited in the meantime is
   /// replaced through open_room, at most `attempts` times in all.
-  void enter_room(schema::join_request request, const correlation_id& correlation,
-                  room_actor room, int attempts);
+  void enter_room(schema::join_request request, const correlation_id& correlation, room_actor room,
+                  int attempts);
 
   void leave(const schema::leave_request& request, const correlation_id& correlation);
 

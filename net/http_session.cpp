@@ -19,7 +19,7 @@ namespace websocket = beast::websocket;
 
 namespace {
 
-constexpr std::size_t max_body_bytes = 8 * 1024;
+constexpr std::size_t max_body_bytes = 8 * std::size_t{1024};
 constexpr auto request_timeout = std::chrono::seconds{30};
 
 using response = http::response<http::string_body>;
@@ -47,8 +47,7 @@ std::string metrics_text() {
         metrics.connections_open.load());
   write("signal_connections_total", "counter", "WebSocket connections accepted.",
         metrics.connections_total.load());
-  write("signal_rooms_open", "gauge", "Rooms with at least one member.",
-        metrics.rooms_open.load());
+  write("signal_rooms_open", "gauge", "Rooms with at least one member.", metrics.rooms_open.load());
   write("signal_rooms_created_total", "counter", "Rooms created.",
         metrics.rooms_created_total.load());
   write("signal_frames_received_total", "counter", "Text frames received from clients.",
@@ -58,8 +57,8 @@ std::string metrics_text() {
         metrics.messages_relayed_total.load());
   write("signal_errors_sent_total", "counter", "Error messages sent to clients.",
         metrics.errors_sent_total.load());
-  write("signal_messages_rate_limited_total", "counter", "Client messages dropped by the rate limit.",
-        metrics.messages_rate_limited_total.load());
+  write("signal_messages_rate_limited_total", "counter",
+        "Client messages dropped by the rate limit.", metrics.messages_rate_limited_total.load());
   return out.str();
 }
 
@@ -88,8 +87,7 @@ std::string_view content_type_of(std::string_view path) {
 std::optional<std::string> read_static_file(const std::string& root, std::string_view target,
                                             std::string& path) {
   if (root.empty() || target.empty() || target.front() != '/'
-      || target.find("..") != std::string_view::npos
-      || target.find('\\') != std::string_view::npos)
+      || target.find("..") != std::string_view::npos || target.find('\\') != std::string_view::npos)
     return std::nullopt;
   path = root + std::string{target};
   if (path.back() == '/')
@@ -113,11 +111,10 @@ response route(const server_context& context, const http::request<http::string_b
   if (target == "/healthz")
     return make_response(request, http::status::ok, "ok", "text/plain");
   if (target == "/metrics")
-    return make_response(request, http::status::ok, metrics_text(),
-                         "text/plain; version=0.0.4");
+    return make_response(request, http::status::ok, metrics_text(), "text/plain; version=0.0.4");
   if (target == "/ws")
-    return make_response(request, http::status::upgrade_required,
-                         "WebSocket upgrade required\n", "text/plain");
+    return make_response(request, http::status::upgrade_required, "WebSocket upgrade required\n",
+                         "text/plain");
   std::string path;
   if (auto content = read_static_file(context.web_root, target, path))
     return make_response(request, http::status::ok, std::move(*content), content_type_of(path));
@@ -186,10 +183,8 @@ void http_session::on_read(beast::error_code ec, std::size_t) {
     answer->body().clear();
   auto keep_alive = answer->keep_alive();
   http::async_write(stream_, *answer,
-                    [self = shared_from_this(), answer, keep_alive](beast::error_code ec,
-                                                                    std::size_t n) {
-                      self->on_write(keep_alive, ec, n);
-                    });
+                    [self = shared_from_this(), answer, keep_alive](
+                      beast::error_code ec, std::size_t n) { self->on_write(keep_alive, ec, n); });
 }
 
 void http_session::on_write(bool keep_alive, beast::error_code ec, std::size_t) {

@@ -14,7 +14,8 @@ using asio::ip::tcp;
 
 listener::listener(asio::io_context& io, const tcp::endpoint& endpoint,
                    std::shared_ptr<server_context> context)
-  : io_(io), acceptor_(asio::make_strand(io)), context_(std::move(context)) {
+  : io_(io), acceptor_(asio::make_strand(io)), retry_timer_(acceptor_.get_executor()),
+    context_(std::move(context)) {
   acceptor_.open(endpoint.protocol());
   acceptor_.set_option(asio::socket_base::reuse_address(true));
   acceptor_.bind(endpoint);
@@ -29,6 +30,7 @@ void listener::stop() {
   asio::post(acceptor_.get_executor(), [self = shared_from_this()] {
     boost::system::error_code ignored;
     self->acceptor_.close(ignored);
+    self->retry_timer_.cancel();
   });
 }
 
@@ -37,20 +39,26 @@ unsigned short listener::port() const {
 }
 
 void listener::do_accept() {
-  acceptor_.async_accept(asio::make_strand(io_),
-                         boost::beast::bind_front_handler(&listener::on_accept, shared_from_this()));
+  acceptor_.async_accept(asio::make_strand(io_), boost::beast::bind_front_handler(
+                                                   &listener::on_accept, shared_from_this()));
 }
 
 void listener::on_accept(boost::beast::error_code ec, tcp::socket socket) {
   if (ec == asio::error::operation_aborted)
     return;
   if (ec) {
-    // Out of descriptors and the like: log, and keep accepting.
+    // Out of descriptors and the like: retrying at once would spin, so wait
+    // a little; open connections are served meanwhile.
     actors::log(actors::log_level::warning, "accept-failed", {{"error", ec.message()}});
-  } else {
-    socket.set_option(tcp::no_delay(true), ec);
-    std::make_shared<http_session>(std::move(socket), context_)->run();
+    retry_timer_.expires_after(std::chrono::milliseconds{100});
+    retry_timer_.async_wait([self = shared_from_this()](boost::beast::error_code ec) {
+      if (!ec)
+        self->do_accept();
+    });
+    return;
   }
+  socket.set_option(tcp::no_delay(true), ec);
+  std::make_shared<http_session>(std::move(socket), context_)->run();
   do_accept();
 }
 

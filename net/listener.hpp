@@ -6,6 +6,7 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core/error.hpp>
 
 #include <memory>
@@ -32,6 +33,8 @@ private:
 
   boost::asio::io_context& io_;
   boost::asio::ip::tcp::acceptor acceptor_;
+  /// Paces accepting after a failure such as running out of descriptors.
+  boost::asio::steady_timer retry_timer_;
   std::shared_ptr<server_context> context_;
 };
 

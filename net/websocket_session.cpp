@@ -18,7 +18,7 @@ using actors::log_level;
 namespace {
 
 // Bytes asked of the socket per read; a message may take several reads.
-constexpr std::size_t read_chunk_bytes = 16 * 1024;
+constexpr std::size_t read_chunk_bytes = 16 * std::size_t{1024};
 
 } // namespace
 
@@ -48,8 +48,8 @@ void websocket_session::run(http::request<http::string_body> request) {
     response.set(http::field::server, "signal-server");
   }));
   beast::get_lowest_layer(stream_).expires_never();
-  stream_.async_accept(request,
-                       beast::bind_front_handler(&websocket_session::on_accept, shared_from_this()));
+  stream_.async_accept(
+    request, beast::bind_front_handler(&websocket_session::on_accept, shared_from_this()));
 }
 
 void websocket_session::on_accept(beast::error_code ec) {
@@ -65,9 +65,9 @@ void websocket_session::on_accept(beast::error_code ec) {
 }
 
 void websocket_session::do_read() {
-  stream_.async_read_some(buffer_, read_chunk_bytes,
-                          beast::bind_front_handler(&websocket_session::on_read,
-                                                    shared_from_this()));
+  stream_.async_read_some(
+    buffer_, read_chunk_bytes,
+    beast::bind_front_handler(&websocket_session::on_read, shared_from_this()));
 }
 
 void websocket_session::on_read(beast::error_code ec, std::size_t) {
@@ -145,8 +145,7 @@ void websocket_session::enqueue(outgoing item) {
     queued_bytes_ += item.text->size();
     if (queued_bytes_ > context_->settings.max_outgoing_bytes) {
       // The client reads too slowly: drop what is queued and close 1013.
-      log(log_level::info, "slow-reader",
-          {{"queuedBytes", std::to_string(queued_bytes_)}});
+      log(log_level::info, "slow-reader", {{"queuedBytes", std::to_string(queued_bytes_)}});
       queue_.erase(queue_.begin() + (writing_ ? 1 : 0), queue_.end());
       queued_bytes_ = writing_ && queue_.front().text ? queue_.front().text->size() : 0;
       closing_ = true;

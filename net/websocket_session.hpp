@@ -15,16 +15,15 @@
 #include <deque>
 #include <memory>
 #include <mutex>
-#include <vector>
 #include <optional>
+#include <vector>
 
 namespace signaling::net {
 
 class websocket_session : public actors::transport,
                           public std::enable_shared_from_this<websocket_session> {
 public:
-  websocket_session(boost::asio::ip::tcp::socket&& socket,
-                    std::shared_ptr<server_context> context);
+  websocket_session(boost::asio::ip::tcp::socket&& socket, std::shared_ptr<server_context> context);
 
   ~websocket_session() override;
 

@@ -16,8 +16,8 @@ namespace signaling::schema {
 
 struct join_request {
   std::string room_id;
-  std::string display_name;           // empty: none given
-  std::string metadata_json = "{}";   // serialized object, at most max_metadata_bytes
+  std::string display_name;         // empty: none given
+  std::string metadata_json = "{}"; // serialized object, at most max_metadata_bytes
   bool create = true;
   std::uint32_t max_peers = 0; // 0: not given (the server's default applies)
 };
@@ -83,10 +83,9 @@ struct session_resume_request {
 
 struct turn_credentials_request {};
 
-using client_body =
-  std::variant<join_request, leave_request, state_request, relay_request, ping_request,
-               auth_request, auth_refresh_request, session_resume_request,
-               turn_credentials_request>;
+using client_body = std::variant<join_request, leave_request, state_request, relay_request,
+                                 ping_request, auth_request, auth_refresh_request,
+                                 session_resume_request, turn_credentials_request>;
 
 struct client_message {
   std::optional<std::string> correlation_id;

@@ -21,8 +21,8 @@ inline constexpr std::size_t max_token_length = 8192;
 
 // -- payload sizes (serialized JSON bytes) -------------------------------------
 
-inline constexpr std::size_t max_metadata_bytes = 4 * 1024;
-inline constexpr std::size_t max_data_bytes = 16 * 1024;
+inline constexpr std::size_t max_metadata_bytes = 4 * std::size_t{1024};
+inline constexpr std::size_t max_data_bytes = 16 * std::size_t{1024};
 // Deep enough for any SDP, candidate or application object; a deeper document
 // is INVALID_MESSAGE instead of a stack-hungry parse.
 inline constexpr std::size_t max_json_depth = 32;
@@ -37,14 +37,14 @@ inline constexpr std::uint32_t default_max_rooms_per_peer = 16;
 // -- connection ----------------------------------------------------------------
 
 inline constexpr std::uint32_t default_heartbeat_ms = 30'000;
-inline constexpr std::size_t default_max_message_bytes = 64 * 1024;
+inline constexpr std::size_t default_max_message_bytes = 64 * std::size_t{1024};
 inline constexpr double default_rate_per_second = 100;
 inline constexpr double default_rate_burst = 200;
 // Sustained flooding: more than this many dropped messages within the window
 // closes the connection with close_code::policy.
 inline constexpr std::uint32_t flood_drop_limit = 400;
 inline constexpr std::uint32_t flood_window_ms = 10'000;
-inline constexpr std::size_t default_max_outgoing_bytes = 1024 * 1024;
+inline constexpr std::size_t default_max_outgoing_bytes = std::size_t{1024} * 1024;
 inline constexpr std::uint32_t default_drain_ms = 5'000;
 // Clients wait this long after server:shutdown before reconnecting.
 inline constexpr std::uint32_t default_reconnect_after_ms = 1'000;

@@ -121,9 +121,7 @@ public:
     return fields{&x->get_object(), path(key)};
   }
 
-  [[nodiscard]] const json::object* get() const noexcept {
-    return object_;
-  }
+  [[nodiscard]] const json::object* get() const noexcept { return object_; }
 
 private:
   const json::object* object_;
@@ -299,8 +297,7 @@ relay_request parse_ice_candidate(std::string_view frame, const fields& payload)
            "'" + candidate.path("sdpMLineIndex") + "' must not be negative");
     (void) candidate.optional_string("usernameFragment", 0, SIZE_MAX);
   }
-  result.content_json =
-    content_text(frame, "candidate", i->value(), payload.path("candidate"));
+  result.content_json = content_text(frame, "candidate", i->value(), payload.path("candidate"));
   return result;
 }
 
@@ -317,14 +314,14 @@ relay_request parse_room_message(std::string_view frame, const fields& payload) 
   return result;
 }
 
-constexpr std::array<std::string_view, 4> relay_type_names{
-  "sdp:offer", "sdp:answer", "ice:candidate", "room:message"};
+constexpr std::array<std::string_view, 4> relay_type_names{"sdp:offer", "sdp:answer",
+                                                           "ice:candidate", "room:message"};
 
 /// Server -> client types: a client sending one gets UNKNOWN_TYPE with a hint.
 constexpr std::array<std::string_view, 14> server_only_types{
-  "connected",     "auth:response", "auth:expiring", "session:resumed",  "room:joined",
-  "room:left",     "peer:joined",   "peer:left",     "peer:reconnecting", "peer:resumed",
-  "room:closed",   "ack",           "error",         "server:shutdown"};
+  "connected",   "auth:response", "auth:expiring", "session:resumed",   "room:joined",
+  "room:left",   "peer:joined",   "peer:left",     "peer:reconnecting", "peer:resumed",
+  "room:closed", "ack",           "error",         "server:shutdown"};
 
 client_body parse_body(std::string_view frame, std::string_view type,
                        const json::object& envelope_object, const parse_options& options) {
@@ -376,8 +373,8 @@ std::variant<client_message, parse_error> parse_client_message(std::string_view 
   json::parse_options json_options;
   json_options.max_depth = max_json_depth;
   std::error_code ec;
-  auto document = json::parse(json::string_view{text.data(), text.size()}, ec, &resource,
-                              json_options);
+  auto document =
+    json::parse(json::string_view{text.data(), text.size()}, ec, &resource, json_options);
   if (ec) {
     error.message = ec == json::error::too_deep
                       ? "JSON nested deeper than " + std::to_string(max_json_depth) + " levels"
@@ -431,8 +428,8 @@ bool is_valid_room_id(std::string_view id) noexcept {
   if (id.empty() || id.size() > max_room_id_length)
     return false;
   for (auto c : id) {
-    bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')
-              || c == '.' || c == '_' || c == ':' || c == '-';
+    bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.'
+              || c == '_' || c == ':' || c == '-';
     if (!ok)
       return false;
   }

@@ -30,8 +30,8 @@ auto inspect(Inspector& f, peer_description& x) {
 }
 
 inline bool operator==(const peer_description& x, const peer_description& y) {
-  return x.peer_id == y.peer_id && x.user_id == y.user_id
-         && x.display_name == y.display_name && x.joined_at == y.joined_at;
+  return x.peer_id == y.peer_id && x.user_id == y.user_id && x.display_name == y.display_name
+         && x.joined_at == y.joined_at;
 }
 
 /// What room:joined and room:state report about a room.

@@ -32,8 +32,7 @@ using tcp = asio::ip::tcp;
 using clock_type = std::chrono::steady_clock;
 
 std::int64_t now_ns() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(
-           clock_type::now().time_since_epoch())
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(clock_type::now().time_since_epoch())
     .count();
 }
 
@@ -56,18 +55,17 @@ struct options {
 };
 
 void usage() {
-  std::cerr
-    << "usage: signal-load SCENARIO [--port=N] [--host=IP] [--server-pid=PID] [--rooms=N]\n"
-       "         [--room-size=N] [--window=N] [--seconds=S] [--warmup=S] [--workers=N]\n"
-       "         [--connections=N] [--source-addresses=N]\n"
-       "scenarios:\n"
-       "  latency  1 room x 2 peers, one message in flight: one-way p50/p99\n"
-       "  relay    --rooms rooms x 2 peers, ~250-byte ice:candidate to the partner,\n"
-       "           --window messages in flight per sender\n"
-       "  fanout   --rooms rooms of --room-size (default 4), broadcast ice:candidate\n"
-       "  churn    --workers loops of connect, join, leave, close: joins/s and latency\n"
-       "  idle     --connections clients in rooms of 2 from 127.0.0.1..127.0.0.N\n"
-       "           (--source-addresses): server RSS per connection\n";
+  std::cerr << "usage: signal-load SCENARIO [--port=N] [--host=IP] [--server-pid=PID] [--rooms=N]\n"
+               "         [--room-size=N] [--window=N] [--seconds=S] [--warmup=S] [--workers=N]\n"
+               "         [--connections=N] [--source-addresses=N]\n"
+               "scenarios:\n"
+               "  latency  1 room x 2 peers, one message in flight: one-way p50/p99\n"
+               "  relay    --rooms rooms x 2 peers, ~250-byte ice:candidate to the partner,\n"
+               "           --window messages in flight per sender\n"
+               "  fanout   --rooms rooms of --room-size (default 4), broadcast ice:candidate\n"
+               "  churn    --workers loops of connect, join, leave, close: joins/s and latency\n"
+               "  idle     --connections clients in rooms of 2 from 127.0.0.1..127.0.0.N\n"
+               "           (--source-addresses): server RSS per connection\n";
 }
 
 bool parse_options(int argc, char** argv, options& result) {
@@ -224,12 +222,11 @@ public:
         on_connected_(*this, false);
         return;
       }
-      stream_.async_handshake(server.address().to_string(), "/ws",
-                              [this](beast::error_code ec) {
-                                on_connected_(*this, !ec);
-                                if (!ec)
-                                  read();
-                              });
+      stream_.async_handshake(server.address().to_string(), "/ws", [this](beast::error_code ec) {
+        on_connected_(*this, !ec);
+        if (!ec)
+          read();
+      });
     });
   }
 
@@ -291,9 +288,8 @@ private:
 class bench {
 public:
   explicit bench(options opts)
-    : opts_(std::move(opts)),
-      server_(asio::ip::make_address(opts_.host), opts_.port),
-      timer_(io_) {}
+    : opts_(std::move(opts)), server_(asio::ip::make_address(opts_.host), opts_.port), timer_(io_) {
+  }
 
   int run();
 
@@ -331,8 +327,8 @@ private:
   }
 
   void after(double seconds, std::function<void()> f) {
-    timer_.expires_after(std::chrono::duration_cast<clock_type::duration>(
-      std::chrono::duration<double>(seconds)));
+    timer_.expires_after(
+      std::chrono::duration_cast<clock_type::duration>(std::chrono::duration<double>(seconds)));
     timer_.async_wait([f = std::move(f)](beast::error_code ec) {
       if (!ec)
         f();
@@ -342,8 +338,9 @@ private:
   /// Polls `ready` every 10 ms until true (then `next`) or `timeout` seconds.
   void wait_for(std::function<bool()> ready, double timeout, std::function<void()> next,
                 std::string what) {
-    auto deadline = clock_type::now() + std::chrono::duration_cast<clock_type::duration>(
-                                          std::chrono::duration<double>(timeout));
+    auto deadline =
+      clock_type::now()
+      + std::chrono::duration_cast<clock_type::duration>(std::chrono::duration<double>(timeout));
     poll(std::move(ready), deadline, std::move(next), std::move(what));
   }
 
@@ -444,8 +441,7 @@ void bench::join_rooms(int room_size, std::function<void()> next) {
               + std::to_string(c->id / room_size) + R"(","maxPeers":)"
               + std::to_string(std::max(2, room_size)) + "}}");
   auto total = static_cast<int>(clients_.size());
-  wait_for([this, total, room_size] { return joined_ == (total + room_size - 1) / room_size; },
-           60,
+  wait_for([this, total, room_size] { return joined_ == (total + room_size - 1) / room_size; }, 60,
            [this, room_size, total, next = std::move(next)] {
              for (auto& c : clients_)
                if (c->id % room_size != 0)
@@ -516,13 +512,12 @@ void bench::run_traffic(bool targeted, int senders_per_room, int window) {
       measure_end_ = clock_type::now();
       cpu_end_ = cpu_seconds(opts_.server_pid);
       // Let what is in flight arrive, then count what never did.
-      wait_for(
-        [this] { return delivered_ >= expected_; }, 5,
-        [this] {
-          report_traffic();
-          io_.stop();
-        },
-        "in-flight messages (reporting anyway)");
+      wait_for([this] { return delivered_ >= expected_; }, 5,
+               [this] {
+                 report_traffic();
+                 io_.stop();
+               },
+               "in-flight messages (reporting anyway)");
     });
   });
 }
@@ -530,8 +525,8 @@ void bench::run_traffic(bool targeted, int senders_per_room, int window) {
 void bench::report_traffic() {
   double elapsed = std::chrono::duration<double>(measure_end_ - measure_start_).count();
   double cpu = cpu_end_ - cpu_start_;
-  std::printf("scenario=%s rooms=%d room_size=%d window=%d seconds=%.1f\n",
-              opts_.scenario.c_str(), opts_.rooms, room_size_, opts_.window, elapsed);
+  std::printf("scenario=%s rooms=%d room_size=%d window=%d seconds=%.1f\n", opts_.scenario.c_str(),
+              opts_.rooms, room_size_, opts_.window, elapsed);
   std::printf("delivered_per_second=%.0f\n", static_cast<double>(delivered_measured_) / elapsed);
   std::printf("latency_p50_us=%.1f latency_p99_us=%.1f\n", latency_us_.percentile(0.50),
               latency_us_.percentile(0.99));
@@ -605,10 +600,9 @@ void bench::run_churn() {
       std::printf("join_latency_p50_us=%.1f join_latency_p99_us=%.1f\n",
                   latency_us_.percentile(0.5), latency_us_.percentile(0.99));
       if (opts_.server_pid > 0 && *joins > 0)
-        std::printf("server_cpu_us_per_cycle=%.2f\n",
-                    cpu * 1e6 / static_cast<double>(*joins));
-      std::printf("errors=%llu connect_failures=%d\n",
-                  static_cast<unsigned long long>(errors_), failures_);
+        std::printf("server_cpu_us_per_cycle=%.2f\n", cpu * 1e6 / static_cast<double>(*joins));
+      std::printf("errors=%llu connect_failures=%d\n", static_cast<unsigned long long>(errors_),
+                  failures_);
       io_.stop();
     });
   });
@@ -626,8 +620,7 @@ void bench::run_idle() {
         std::printf("scenario=idle connections=%d source_addresses=%d\n", n,
                     opts_.source_addresses);
         std::printf("server_rss_before_kib=%ld server_rss_after_kib=%ld\n", before, after_kib);
-        std::printf("rss_per_connection_kib=%.2f\n",
-                    static_cast<double>(after_kib - before) / n);
+        std::printf("rss_per_connection_kib=%.2f\n", static_cast<double>(after_kib - before) / n);
         std::printf("connect_failures=%d errors=%llu\n", failures_,
                     static_cast<unsigned long long>(errors_));
         io_.stop();

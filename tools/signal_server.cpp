@@ -38,8 +38,8 @@ public:
     auto open = context_->connections.size();
     log(log_level::info, "shutdown", {{"openConnections", std::to_string(open)}});
     context_->connections.broadcast(actors::shutdown_atom_v);
-    deadline_ = std::chrono::steady_clock::now()
-                + std::chrono::milliseconds{context_->settings.drain_ms};
+    deadline_ =
+      std::chrono::steady_clock::now() + std::chrono::milliseconds{context_->settings.drain_ms};
     poll();
   }
 

@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Runs the load scenarios against a Release build: signal-server pinned to
+# CPU 0, signal-load to CPU 1, a fresh server per scenario. Prints each
+# scenario's report; BENCHMARKS.md records the figures and this command.
+#
+#   tools/bench/run.sh [scenario...]     (default: latency relay fanout churn idle)
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+bash tools/setup-deps.sh
+cmake -S . -B build-release -G Ninja -DCMAKE_BUILD_TYPE=Release -DSIGNAL_BUILD_TESTS=OFF >/dev/null
+cmake --build build-release -j2 --target signal-server signal-load >/dev/null
+
+# 10,000 idle clients plus the server's sockets need more than 1024 files.
+ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
+
+port=${BENCH_PORT:-18090}
+seconds=${BENCH_SECONDS:-10}
+server_cpu=${BENCH_SERVER_CPU:-0}
+load_cpu=${BENCH_LOAD_CPU:-1}
+# The rate limit is raised so that it is not what gets measured; one CAF
+# worker since the server has one core.
+server_flags=(--port="$port" --bind=0.0.0.0 --rate=1000000000 --rate-burst=1000000000
+              --log-level=warning --scheduler.max-threads=1 ${BENCH_SERVER_FLAGS:-})
+
+run_scenario() {
+  local scenario=$1
+  shift
+  taskset -c "$server_cpu" build-release/signal-server "${server_flags[@]}" 2>/tmp/signal-bench-server.log &
+  local pid=$!
+  for _ in $(seq 50); do
+    (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
+    sleep 0.1
+  done
+  echo "== $scenario $*"
+  taskset -c "$load_cpu" build-release/signal-load "$scenario" --port="$port" --server-pid="$pid" \
+    --seconds="$seconds" "$@" || echo "(signal-load failed)"
+  kill -TERM "$pid"
+  wait "$pid" || true
+}
+
+scenarios=("$@")
+[ ${#scenarios[@]} -gt 0 ] || scenarios=(latency relay fanout churn idle)
+for scenario in "${scenarios[@]}"; do
+  case $scenario in
+    latency) run_scenario latency ;;
+    relay) run_scenario relay --rooms=100 --window=8 ;;
+    fanout) run_scenario fanout --rooms=50 --room-size=4 --window=4 ;;
+    churn) run_scenario churn --workers=50 ;;
+    idle) run_scenario idle --connections=10000 --source-addresses=20 ;;
+    *) echo "unknown scenario $scenario" >&2; exit 2 ;;
+  esac
+done
