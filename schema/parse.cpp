@@ -26,6 +26,16 @@ struct field_error {
   throw field_error{code, std::move(message), std::move(path)};
 }
 
+/// Characters, not bytes: PROTOCOL.md's lengths count what a user sees.
+/// Boost.JSON has already rejected invalid UTF-8.
+std::size_t utf8_length(std::string_view text) {
+  std::size_t result = 0;
+  for (auto c : text)
+    if ((static_cast<unsigned char>(c) & 0xC0) != 0x80)
+      ++result;
+  return result;
+}
+
 /// A JSON object and the path that leads to it, for error messages.
 class fields {
 public:
@@ -66,7 +76,8 @@ public:
     if (!x->is_string())
       fail(path(key), "'" + path(key) + "' must be a string");
     const auto& str = x->get_string();
-    if (str.size() < min_length || str.size() > max_length)
+    auto length = utf8_length(str);
+    if (length < min_length || length > max_length)
       fail(path(key), "'" + path(key) + "' must have " + std::to_string(min_length) + " to "
                         + std::to_string(max_length) + " characters");
     return std::string{str};
@@ -323,43 +334,82 @@ constexpr std::array<std::string_view, 14> server_only_types{
   "room:left",   "peer:joined",   "peer:left",     "peer:reconnecting", "peer:resumed",
   "room:closed", "ack",           "error",         "server:shutdown"};
 
+using body_parser = client_body (*)(std::string_view frame, const fields& payload,
+                                    const parse_options& options);
+
+/// Every client -> server type and its payload's parser.
+constexpr std::pair<std::string_view, body_parser> client_types[] = {
+  {"room:join",
+   [](std::string_view frame, const fields& payload, const parse_options& options) {
+     return client_body{parse_join(frame, payload, options)};
+   }},
+  {"room:leave",
+   [](std::string_view, const fields& payload, const parse_options&) {
+     return client_body{leave_request{payload.room_id()}};
+   }},
+  {"room:state",
+   [](std::string_view, const fields& payload, const parse_options&) {
+     return client_body{state_request{payload.room_id()}};
+   }},
+  {"sdp:offer",
+   [](std::string_view frame, const fields& payload, const parse_options&) {
+     return client_body{parse_sdp(frame, relay_kind::sdp_offer, "offer", payload)};
+   }},
+  {"sdp:answer",
+   [](std::string_view frame, const fields& payload, const parse_options&) {
+     return client_body{parse_sdp(frame, relay_kind::sdp_answer, "answer", payload)};
+   }},
+  {"ice:candidate",
+   [](std::string_view frame, const fields& payload, const parse_options&) {
+     return client_body{parse_ice_candidate(frame, payload)};
+   }},
+  {"room:message",
+   [](std::string_view frame, const fields& payload, const parse_options&) {
+     return client_body{parse_room_message(frame, payload)};
+   }},
+  {"ping", [](std::string_view, const fields&,
+              const parse_options&) { return client_body{ping_request{}}; }},
+  {"auth:request",
+   [](std::string_view, const fields& payload, const parse_options&) {
+     return client_body{auth_request{payload.required_string("token", 1, max_token_length)}};
+   }},
+  {"auth:refresh",
+   [](std::string_view, const fields& payload, const parse_options&) {
+     return client_body{
+       auth_refresh_request{payload.required_string("token", 1, max_token_length)}};
+   }},
+  {"session:resume",
+   [](std::string_view, const fields& payload, const parse_options&) {
+     return client_body{
+       session_resume_request{payload.required_string("resumeToken", 1, max_token_length)}};
+   }},
+  {"turn:credentials",
+   [](std::string_view, const fields&, const parse_options&) {
+     return client_body{turn_credentials_request{}};
+   }},
+};
+
 client_body parse_body(std::string_view frame, std::string_view type,
                        const json::object& envelope_object, const parse_options& options) {
+  // The type decides first: a bad payload of an unknown type is UNKNOWN_TYPE.
+  body_parser parser = nullptr;
+  for (const auto& [name, parse] : client_types)
+    if (name == type)
+      parser = parse;
+  if (parser == nullptr) {
+    for (auto name : server_only_types)
+      if (name == type)
+        fail("type", "'" + std::string{type} + "' is sent by the server, not by clients",
+             error_code::unknown_type);
+    fail("type", "unknown message type '" + std::string{type} + "'", error_code::unknown_type);
+  }
   fields envelope{&envelope_object, ""};
   auto payload = envelope.object("payload", false);
   // An omitted payload reads as {} so that missing fields name "payload.x".
   static const json::object empty;
   if (payload.get() == nullptr)
     payload = fields{&empty, "payload"};
-  if (type == "room:join")
-    return parse_join(frame, payload, options);
-  if (type == "room:leave")
-    return leave_request{payload.room_id()};
-  if (type == "room:state")
-    return state_request{payload.room_id()};
-  if (type == "sdp:offer")
-    return parse_sdp(frame, relay_kind::sdp_offer, "offer", payload);
-  if (type == "sdp:answer")
-    return parse_sdp(frame, relay_kind::sdp_answer, "answer", payload);
-  if (type == "ice:candidate")
-    return parse_ice_candidate(frame, payload);
-  if (type == "room:message")
-    return parse_room_message(frame, payload);
-  if (type == "ping")
-    return ping_request{};
-  if (type == "auth:request")
-    return auth_request{payload.required_string("token", 1, max_token_length)};
-  if (type == "auth:refresh")
-    return auth_refresh_request{payload.required_string("token", 1, max_token_length)};
-  if (type == "session:resume")
-    return session_resume_request{payload.required_string("resumeToken", 1, max_token_length)};
-  if (type == "turn:credentials")
-    return turn_credentials_request{};
-  for (auto name : server_only_types)
-    if (name == type)
-      fail("type", "'" + std::string{type} + "' is sent by the server, not by clients",
-           error_code::unknown_type);
-  fail("type", "unknown message type '" + std::string{type} + "'", error_code::unknown_type);
+  return parser(frame, payload, options);
 }
 
 } // namespace

@@ -57,9 +57,7 @@ struct actor_fixture : test_coordinator_fixture<> {
     actors::session_actor session;
   };
 
-  actor_fixture() {
-    directory = sys.spawn(actors::room_directory);
-  }
+  actor_fixture() { directory = sys.spawn(actors::room_directory); }
 
   // Rooms and sessions hold each other's handles, so the system would wait
   // forever for them: end every connection (and with it its session and
@@ -114,9 +112,10 @@ struct actor_fixture : test_coordinator_fixture<> {
   }
 
   std::uint64_t room_count() {
-    auto& state = deref<caf::stateful_actor<actors::room_directory_state,
-                                            actors::room_directory_actor::base>>(directory)
-                    .state;
+    auto& state =
+      deref<caf::stateful_actor<actors::room_directory_state, actors::room_directory_actor::base>>(
+        directory)
+        .state;
     return state.rooms.size();
   }
 

@@ -26,7 +26,8 @@ std::vector<std::string> trace(const std::vector<boost::json::object>& frames) {
     if (auto peer_id = payload.if_contains("peerId"))
       line += " " + std::string{peer_id->as_string()};
     if (auto from = payload.if_contains("from"))
-      line += " " + std::string{from->as_string()} + " " + boost::json::serialize(payload.at("data"));
+      line +=
+        " " + std::string{from->as_string()} + " " + boost::json::serialize(payload.at("data"));
     result.emplace_back(std::move(line));
   }
   return result;
@@ -64,7 +65,7 @@ CAF_TEST(the first join creates the room and later joiners see earlier ones) {
   CAF_CHECK_EQUAL(notice.at("payload").at("peer").at("peerId").as_string(), "b");
 }
 
-CAF_TEST(joining again answers room:joined and notifies nobody) {
+CAF_TEST(joining again answers room : joined and notifies nobody) {
   auto a = make_peer("a");
   auto b = make_peer("b");
   join(a, "lobby");
@@ -95,10 +96,8 @@ CAF_TEST(every member sees one order under interleaved joins leaves and relays) 
   };
   for (int i = 0; i < 6; ++i) {
     self->send(a.session, actors::request_atom_v, message(std::to_string(i)), std::string{});
-    self->send(b.session, actors::request_atom_v, message(std::to_string(100 + i)),
-               std::string{});
-    self->send(d.session, actors::request_atom_v, message(std::to_string(200 + i)),
-               std::string{});
+    self->send(b.session, actors::request_atom_v, message(std::to_string(100 + i)), std::string{});
+    self->send(d.session, actors::request_atom_v, message(std::to_string(200 + i)), std::string{});
     if (i == 0)
       self->send(c.session, actors::request_atom_v, schema::join_request{"r", "", "{}", true, 0},
                  std::string{});
@@ -125,9 +124,9 @@ CAF_TEST(every member sees one order under interleaved joins leaves and relays) 
   for (auto& line : seen_by_a)
     if (line.rfind("room:message d", 0) == 0)
       from_d.emplace_back(line);
-  CAF_CHECK_EQUAL(from_d, (std::vector<std::string>{
-                            "room:message d 200", "room:message d 201", "room:message d 202",
-                            "room:message d 203", "room:message d 204", "room:message d 205"}));
+  CAF_CHECK_EQUAL(from_d, (std::vector<std::string>{"room:message d 200", "room:message d 201",
+                                                    "room:message d 202", "room:message d 203",
+                                                    "room:message d 204", "room:message d 205"}));
 }
 
 CAF_TEST(a dead member is a peer:left for the others) {
@@ -196,8 +195,7 @@ CAF_TEST(a join racing the exit of the room lands in a live room) {
   CAF_CHECK_EQUAL(type_of(take_frame(b)), "room:joined");
   CAF_CHECK_EQUAL(room_count(), 1u);
   request(b, schema::state_request{"r"});
-  CAF_CHECK_EQUAL(peer_ids(take_frame(b).at("payload").at("peers")),
-                  std::vector<std::string>{"b"});
+  CAF_CHECK_EQUAL(peer_ids(take_frame(b).at("payload").at("peers")), std::vector<std::string>{"b"});
 }
 
 CAF_TEST(a full room answers ROOM_FULL) {
@@ -266,8 +264,9 @@ CAF_TEST(relays reach their target with from set and are acked only on request) 
   join(b, "r");
   take_frames(a);
   take_frames(b);
-  request(a, schema::relay_request{schema::relay_kind::sdp_offer, "r", "b",
-                                   R"({"type":"offer","sdp":"v=0","x":1})"},
+  request(a,
+          schema::relay_request{schema::relay_kind::sdp_offer, "r", "b",
+                                R"({"type":"offer","sdp":"v=0","x":1})"},
           "c-9");
   auto offer = take_frame(b);
   CAF_CHECK_EQUAL(type_of(offer), "sdp:offer");

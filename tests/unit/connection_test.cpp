@@ -18,17 +18,11 @@ public:
     frames.emplace_back(parse_frame(*frame));
   }
 
-  void ping() override {
-    ++pings;
-  }
+  void ping() override { ++pings; }
 
-  void close(schema::close_code code) override {
-    close_code = static_cast<int>(code);
-  }
+  void close(schema::close_code code) override { close_code = static_cast<int>(code); }
 
-  void abort() override {
-    aborted = true;
-  }
+  void abort() override { aborted = true; }
 
   std::vector<boost::json::object> frames;
   int pings = 0;
@@ -52,9 +46,7 @@ struct connection_fixture : actor_fixture {
 
   /// Runs every pending message but fires no timer (heartbeats are driven
   /// explicitly with advance_time).
-  void flush() {
-    sched.run();
-  }
+  void flush() { sched.run(); }
 
   void client_sends(std::string text) {
     self->send(connection, actors::frame_atom_v, std::move(text));
@@ -67,7 +59,6 @@ struct connection_fixture : actor_fixture {
     socket->frames.erase(socket->frames.begin());
     return frame;
   }
-
 
   std::shared_ptr<memory_transport> socket;
   actors::connection_actor connection;
@@ -252,7 +243,7 @@ CAF_TEST(a dropped connection is peer:left for the rooms of its peer) {
   CAF_CHECK_EQUAL(room_count(), 1u);
 }
 
-CAF_TEST(shutdown sends server:shutdown then closes 1001) {
+CAF_TEST(shutdown sends server : shutdown then closes 1001) {
   start();
   take_frame();
   self->send(connection, actors::shutdown_atom_v);

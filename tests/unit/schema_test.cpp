@@ -99,11 +99,11 @@ parse_error refuse(std::string_view text, const parse_options& options = {}) {
 }
 
 // A macro rather than a function so that a failed check names the caller's line.
-#define CHECK_REFUSED(text, expected_code, expected_path)                                        \
-  do {                                                                                           \
-    auto refused_ = refuse(text);                                                                \
-    CAF_CHECK_EQUAL(name_of(refused_.code), expected_code);                                      \
-    CAF_CHECK_EQUAL(refused_.path, expected_path);                                               \
+#define CHECK_REFUSED(text, expected_code, expected_path)                                          \
+  do {                                                                                             \
+    auto refused_ = refuse(text);                                                                  \
+    CAF_CHECK_EQUAL(name_of(refused_.code), expected_code);                                        \
+    CAF_CHECK_EQUAL(refused_.path, expected_path);                                                 \
   } while (false)
 
 // -- reading encoded frames ----------------------------------------------------
@@ -167,17 +167,16 @@ std::int64_t num(const json::value& x) {
 }
 
 /// Sorted member names: shows both missing and unexpected fields at once.
-std::vector<std::string> keys(const json::value& x) {
+std::vector<std::string> keys(const json::object& x) {
   std::vector<std::string> result;
-  if (x.is_object())
-    for (const auto& member : x.get_object())
-      result.emplace_back(member.key());
+  for (const auto& member : x)
+    result.emplace_back(member.key());
   std::sort(result.begin(), result.end());
   return result;
 }
 
-std::vector<std::string> keys(const json::object& x) {
-  return keys(json::value{x});
+std::vector<std::string> keys(const json::value& x) {
+  return x.is_object() ? keys(x.get_object()) : std::vector<std::string>{"<not an object>"};
 }
 
 // -- shared test data ----------------------------------------------------------
@@ -285,9 +284,9 @@ CAF_TEST(room join without optional fields gets the documented defaults) {
 
 CAF_TEST(null optional fields read as not given) {
   // JavaScript clients often send `undefined`-turned-null rather than leaving keys out.
-  auto join = accept_as<join_request>(frame(
-    "room:join",
-    R"({"roomId":"r","displayName":null,"metadata":null,"create":null,"maxPeers":null})"));
+  auto join = accept_as<join_request>(
+    frame("room:join",
+          R"({"roomId":"r","displayName":null,"metadata":null,"create":null,"maxPeers":null})"));
   CAF_CHECK_EQUAL(join.display_name, "");
   CAF_CHECK_EQUAL(join.metadata_json, "{}");
   CAF_CHECK_EQUAL(join.create, true);
@@ -407,8 +406,8 @@ CAF_TEST(connection messages parse with their fields) {
     accept_as<session_resume_request>(frame("session:resume", R"({"resumeToken":"rt-1"})"))
       .resume_token,
     "rt-1");
-  CAF_CHECK(
-    std::holds_alternative<turn_credentials_request>(accept(R"({"type":"turn:credentials"})").body));
+  CAF_CHECK(std::holds_alternative<turn_credentials_request>(
+    accept(R"({"type":"turn:credentials"})").body));
 }
 
 CAF_TEST(payload may be omitted or empty for types that take none) {
@@ -441,8 +440,9 @@ CAF_TEST(timestamp is optional and informative only) {
 }
 
 CAF_TEST(escaped strings are decoded) {
-  auto join = accept_as<join_request>(frame(
-    "room:join", R"({"roomId":"\u0061b\u002Dc","displayName":"A \"q\" \\ \/ \n \u00e9 \ud83d\ude00"})"));
+  auto join = accept_as<join_request>(
+    frame("room:join",
+          R"({"roomId":"\u0061b\u002Dc","displayName":"A \"q\" \\ \/ \n \u00e9 \ud83d\ude00"})"));
   CAF_CHECK_EQUAL(join.room_id, "ab-c");
   CAF_CHECK_EQUAL(join.display_name, "A \"q\" \\ / \n \xc3\xa9 \xf0\x9f\x98\x80");
   auto type_escaped = accept(R"({"type":"p\u0069ng"})");
@@ -516,8 +516,8 @@ CAF_TEST(type must be a non empty string) {
   CHECK_REFUSED(R"({"type":{"name":"ping"}})", "INVALID_MESSAGE", "type");
   CHECK_REFUSED(R"({"type":""})", "INVALID_MESSAGE", "type");
   // Over-long strings are INVALID_MESSAGE (PROTOCOL.md), even where the name is also unknown.
-  CHECK_REFUSED(R"({"type":")" + std::string(max_type_length + 1, 'x') + R"("})",
-                "INVALID_MESSAGE", "type");
+  CHECK_REFUSED(R"({"type":")" + std::string(max_type_length + 1, 'x') + R"("})", "INVALID_MESSAGE",
+                "type");
 }
 
 CAF_TEST(types outside the protocol are UNKNOWN_TYPE and named in the error) {
@@ -531,10 +531,16 @@ CAF_TEST(types outside the protocol are UNKNOWN_TYPE and named in the error) {
   }
 }
 
+CAF_TEST(an unknown type is UNKNOWN_TYPE whatever its payload) {
+  auto error = refuse(R"({"type":"foo","payload":5})");
+  CAF_CHECK_EQUAL(name_of(error.code), "UNKNOWN_TYPE");
+  CAF_CHECK_EQUAL(error.path, "type");
+}
+
 CAF_TEST(server only types sent by a client are UNKNOWN_TYPE) {
-  for (auto type : {"connected", "auth:response", "auth:expiring", "session:resumed",
-                    "room:joined", "room:left", "peer:joined", "peer:left", "peer:reconnecting",
-                    "peer:resumed", "room:closed", "ack", "error", "server:shutdown"}) {
+  for (auto type : {"connected", "auth:response", "auth:expiring", "session:resumed", "room:joined",
+                    "room:left", "peer:joined", "peer:left", "peer:reconnecting", "peer:resumed",
+                    "room:closed", "ack", "error", "server:shutdown"}) {
     // A plausible payload: the verdict must depend on the type alone.
     auto error =
       refuse(std::string{R"({"type":")"} + type + R"(","payload":{"roomId":"r","peerId":"p"}})");
@@ -545,11 +551,11 @@ CAF_TEST(server only types sent by a client are UNKNOWN_TYPE) {
 }
 
 CAF_TEST(a malformed correlation id is named and never echoed) {
-  const std::vector<std::string> ids{"17", "true", "{}", "[\"c\"]", R"("")",
-                                     '"' + std::string(max_correlation_id_length + 1, 'c') + '"'};
+  const auto too_long = '"' + std::string(max_correlation_id_length + 1, 'c') + '"';
+  const std::vector<std::string> ids{"17", "true", "{}", R"(["c"])", R"("")", too_long};
   for (const auto& id : ids) {
-    auto error = refuse(R"({"type":"room:join","payload":{"roomId":"r"},"correlationId":)" + id
-                        + "}");
+    auto error =
+      refuse(R"({"type":"room:join","payload":{"roomId":"r"},"correlationId":)" + id + "}");
     CAF_CHECK_EQUAL(name_of(error.code), "INVALID_MESSAGE");
     CAF_CHECK_EQUAL(error.path, "correlationId");
     // Echoing it would break the 1-128 character promise on the reply.
@@ -622,7 +628,21 @@ CAF_TEST(every room message requires a valid room id) {
   }
 }
 
-CAF_TEST(display name must be a string of 1 to 128 bytes) {
+CAF_TEST(string lengths count characters not bytes) {
+  // 128 two-byte characters are 256 bytes and still within "1-128 chars".
+  std::string accents;
+  for (int i = 0; i < 128; ++i)
+    accents += "\xc3\xa9";
+  auto longest = accept(R"({"type":"ping","correlationId":")" + accents + R"("})");
+  CAF_CHECK_EQUAL(or_none(longest.correlation_id), accents);
+  auto joined =
+    accept_as<join_request>(frame("room:join", with_room(R"("displayName":")" + accents + R"(")")));
+  CAF_CHECK_EQUAL(joined.display_name, accents);
+  CHECK_REFUSED(R"({"type":"ping","correlationId":")" + accents + "\xc3\xa9\"}", "INVALID_MESSAGE",
+                "correlationId");
+}
+
+CAF_TEST(display name must be a string of 1 to 128 characters) {
   auto join = [](std::string_view display_name) {
     return frame("room:join", with_room(R"("displayName":)" + std::string{display_name}));
   };
@@ -645,16 +665,25 @@ CAF_TEST(metadata must be an object of at most 4 KiB) {
   const std::string too_big = R"({"k":")" + std::string(max_metadata_bytes - 7, 'm') + R"("})";
   CAF_CHECK_EQUAL(accept_as<join_request>(join(fits)).metadata_json.size(), max_metadata_bytes);
   CHECK_REFUSED(join(too_big), "INVALID_MESSAGE", "payload.metadata");
-  // The limit is on the serialized object, not on the whitespace a client adds.
+  // Whether a client's whitespace counts is the parser's choice, but whatever
+  // it keeps is embedded in every room:joined, so the kept text must fit.
   const std::string padded = "{ \"k\" :   \"" + std::string(max_metadata_bytes - 8, 'm') + "\"   }";
-  CAF_CHECK_EQUAL(accept_as<join_request>(join(padded)).metadata_json, fits);
-  CAF_CHECK(same_json(accept_as<join_request>(join(R"({"a":{"b":[1,2,{"c":null}]}})")).metadata_json,
-                      R"({"a":{"b":[1,2,{"c":null}]}})"));
+  auto result = parse_client_message(join(padded), parse_options{});
+  if (auto error = std::get_if<parse_error>(&result)) {
+    CAF_CHECK_EQUAL(error->path, "payload.metadata");
+  } else {
+    const auto& kept = std::get<join_request>(std::get<client_message>(result).body).metadata_json;
+    CAF_CHECK_LESS_OR_EQUAL(kept.size(), max_metadata_bytes);
+    CAF_CHECK(same_json(kept, fits));
+  }
+  CAF_CHECK(
+    same_json(accept_as<join_request>(join(R"({"a":{"b":[1,2,{"c":null}]}})")).metadata_json,
+              R"({"a":{"b":[1,2,{"c":null}]}})"));
 }
 
 CAF_TEST(create must be a boolean) {
-  CAF_CHECK_EQUAL(
-    accept_as<join_request>(frame("room:join", with_room(R"("create":true)"))).create, true);
+  CAF_CHECK_EQUAL(accept_as<join_request>(frame("room:join", with_room(R"("create":true)"))).create,
+                  true);
   for (auto create : {R"("false")", "0", "1", "[]"})
     CHECK_REFUSED(frame("room:join", with_room(std::string{R"("create":)"} + create)),
                   "INVALID_MESSAGE", "payload.create");
@@ -703,9 +732,7 @@ CAF_TEST(the max peers ceiling comes from the parse options) {
 }
 
 CAF_TEST(sdp relays require a target and an sdp object of the matching type) {
-  auto offer = [](std::string_view members) {
-    return frame("sdp:offer", with_room(members));
-  };
+  auto offer = [](std::string_view members) { return frame("sdp:offer", with_room(members)); };
   auto sdp = std::string{R"("sdp":{"type":"offer","sdp":"v=0"})"};
   CHECK_REFUSED(offer(sdp), "INVALID_MESSAGE", "payload.to");
   CHECK_REFUSED(offer(R"("to":null,)" + sdp), "INVALID_MESSAGE", "payload.to");
@@ -732,9 +759,7 @@ CAF_TEST(sdp relays require a target and an sdp object of the matching type) {
 }
 
 CAF_TEST(ice candidate requires a candidate object or null) {
-  auto ice = [](std::string_view members) {
-    return frame("ice:candidate", with_room(members));
-  };
+  auto ice = [](std::string_view members) { return frame("ice:candidate", with_room(members)); };
   CHECK_REFUSED(frame("ice:candidate", R"({"roomId":"r"})"), "INVALID_MESSAGE",
                 "payload.candidate");
   CHECK_REFUSED(ice(R"("to":"b")"), "INVALID_MESSAGE", "payload.candidate");
@@ -749,9 +774,9 @@ CAF_TEST(ice candidate requires a candidate object or null) {
   CHECK_REFUSED(ice(R"("candidate":{"candidate":"c","sdpMid":0})"), "INVALID_MESSAGE",
                 "payload.candidate.sdpMid");
   for (auto index : {"-1", "0.5", R"("0")", "true"})
-    CHECK_REFUSED(ice(std::string{R"("candidate":{"candidate":"c","sdpMLineIndex":)"} + index
-                      + "}"),
-                  "INVALID_MESSAGE", "payload.candidate.sdpMLineIndex");
+    CHECK_REFUSED(
+      ice(std::string{R"("candidate":{"candidate":"c","sdpMLineIndex":)"} + index + "}"),
+      "INVALID_MESSAGE", "payload.candidate.sdpMLineIndex");
   CHECK_REFUSED(ice(R"("candidate":{"candidate":"c","usernameFragment":1})"), "INVALID_MESSAGE",
                 "payload.candidate.usernameFragment");
   CHECK_REFUSED(ice(R"("to":5,"candidate":null)"), "INVALID_MESSAGE", "payload.to");
@@ -816,7 +841,8 @@ CAF_TEST(absurd nesting is refused without exhausting the stack) {
       std::string deep;
       for (int i = 0; i < 10'000; ++i)
         deep += R"({"a":)";
-      return frame("room:join", with_room(R"("metadata":)" + deep + "1" + std::string(10'000, '}')));
+      return frame("room:join",
+                   with_room(R"("metadata":)" + deep + "1" + std::string(10'000, '}')));
     }(),
   };
   for (const auto& text : frames) {
@@ -894,13 +920,94 @@ CAF_TEST(relayed integers keep every digit the sender wrote) {
   // through a double rounds integers beyond 64 bits, which a client outside
   // JavaScript (Python, Go with UseNumber) would have read exactly.
   for (auto digits : {"12345678901234567890123", "99999999999999999999"}) {
-    auto relay = accept_as<relay_request>(frame("room:message", with_room(R"("data":)"
-                                                                          + std::string{digits})));
+    auto relay = accept_as<relay_request>(
+      frame("room:message", with_room(R"("data":)" + std::string{digits})));
     CAF_CHECK_EQUAL(relay.content_json, digits);
   }
 }
 
-CAF_TEST(invalid UTF-8 is INVALID_MESSAGE) {
+CAF_TEST(relayed content and metadata are the sender own text) {
+  // PROTOCOL.md: content arrives "exactly as sent", so spacing, number
+  // spelling, escapes, key order and repeated inner keys all survive.
+  const std::vector<std::string> contents{
+    R"({ "n" : 1.50, "big": 123456789012345678901234567890, "s": "\u00e9\/" })",
+    R"([ 1e2, -0, 0.10 , "a\"b\\" ])",
+    R"({"z":1,"a":2,"z":3})",
+    R"("\ud83d\ude00")",
+  };
+  for (const auto& content : contents) {
+    auto message =
+      accept_as<relay_request>(frame("room:message", with_room(R"("data" : )" + content + " ")));
+    CAF_CHECK_EQUAL(message.content_json, content);
+    auto join =
+      accept_as<join_request>(frame("room:join", with_room(R"("metadata":{"v":)" + content + "}")));
+    CAF_CHECK_EQUAL(join.metadata_json, R"({"v":)" + content + "}");
+  }
+  auto sdp = R"({"sdp":"v=0\r\n" , "type":"offer"})";
+  auto offer = accept_as<relay_request>(
+    frame("sdp:offer", std::string{R"({"roomId":"r","to":"b","sdp":)"} + sdp + "}"));
+  CAF_CHECK_EQUAL(offer.content_json, sdp);
+  auto candidate = R"({"candidate":"c", "sdpMLineIndex":0e0})";
+  auto ice = accept_as<relay_request>(
+    frame("ice:candidate", std::string{R"({"roomId":"r","candidate":)"} + candidate + "}"));
+  CAF_CHECK_EQUAL(ice.content_json, candidate);
+}
+
+CAF_TEST(content extraction is not fooled by lookalike keys) {
+  // "data" inside a nested object, inside a string, or as an envelope
+  // member must not be mistaken for payload.data.
+  auto text = R"({"data":"envelope","type":"room:message","payload":{"roomId":"r",)"
+              R"("x":{"data":"nested"},"y":"\"data\":\"in a string\"","z":["data",{"data":0}],)"
+              R"("data":{"real":true}},"trailer":{"data":"after"}})";
+  CAF_CHECK_EQUAL(accept_as<relay_request>(text).content_json, R"({"real":true})");
+  auto metadata = R"({"type":"room:join","metadata":{"wrong":1},"payload":{"roomId":"r",)"
+                  R"("displayName":"metadata","metadata":{"right":"}]\\"}}})";
+  CAF_CHECK_EQUAL(accept_as<join_request>(metadata).metadata_json, R"({"right":"}]\\"})");
+  // Values that end without a delimiter of their own: numbers and literals.
+  for (auto value : {"7", "-1.5e-3", "true", "null"}) {
+    auto relay = accept_as<relay_request>(
+      std::string{R"({"type":"room:message","payload":{"roomId":"r","data":)"} + value + "}}");
+    CAF_CHECK_EQUAL(relay.content_json, value);
+  }
+}
+
+CAF_TEST(frames with repeated or escaped keys still relay valid JSON) {
+  // The sender's text is ambiguous here (which "data" counts?), so whatever
+  // the parser relays must at least be JSON holding the value it validated.
+  const std::vector<std::string> frames{
+    R"({"type":"room:message","payload":{"roomId":"r","data":1,"data":2}})",
+    R"({"type":"room:message","payload":{"roomId":"r","d\u0061ta":[1]}})",
+    R"({"type":"room:message","p\u0061yload":{"roomId":"r","data":{"a":1}}})",
+    R"({"type":"room:message","payload":{"roomId":"r"},"payload":{"roomId":"r","data":3}})",
+    R"({"type":"room:message","payload":{"roomId":"r","d\u0061ta":1e999}})",
+    R"({"type":"room:message","payload":{"roomId":"r","data":1e999,"data":1e999}})",
+    R"({"type":"room:join","payload":{"roomId":"r","metadata":{},"metadata":{"n":1e999}}})",
+    R"({"type":"sdp:offer","payload":{"roomId":"r","to":"b","sdp":{"type":"answer"},)"
+    R"("sdp":{"type":"offer","sdp":""}}})",
+  };
+  for (const auto& text : frames) {
+    auto result = parse_client_message(text, parse_options{});
+    if (auto error = std::get_if<parse_error>(&result)) {
+      CAF_CHECK_EQUAL(name_of(error->code), "INVALID_MESSAGE");
+      continue;
+    }
+    const auto& body = std::get<client_message>(result).body;
+    auto content = std::holds_alternative<join_request>(body)
+                     ? std::get<join_request>(body).metadata_json
+                     : std::get<relay_request>(body).content_json;
+    if (!is_json(content))
+      CAF_ERROR("accepted " << excerpt(text) << " and kept its content as " << content);
+  }
+  // Where the parser accepts a repeated key it must relay the one it checked:
+  // an sdp:offer must not carry the "answer" it was never validated against.
+  auto offer = parse_client_message(frames.back(), parse_options{});
+  if (auto message = std::get_if<client_message>(&offer)) {
+    auto content = read_json(std::get<relay_request>(message->body).content_json);
+    CAF_CHECK(content && str(at(*content, "type")) == "offer");
+  }
+}
+
+CAF_TEST(invalid UTF8 is INVALID_MESSAGE) {
   const std::vector<std::string> frames{
     "{\"type\":\"ping\",\"x\":\"\xff\"}",
     "{\"type\":\"ping\",\"x\":\"\xc3\"}",             // truncated sequence
@@ -945,8 +1052,7 @@ CAF_TEST(type_name names every client message) {
   CAF_CHECK_EQUAL(std::string{type_name(client_body{ping_request{}})}, "ping");
   CAF_CHECK_EQUAL(std::string{type_name(client_body{auth_request{}})}, "auth:request");
   CAF_CHECK_EQUAL(std::string{type_name(client_body{auth_refresh_request{}})}, "auth:refresh");
-  CAF_CHECK_EQUAL(std::string{type_name(client_body{session_resume_request{}})},
-                  "session:resume");
+  CAF_CHECK_EQUAL(std::string{type_name(client_body{session_resume_request{}})}, "session:resume");
   CAF_CHECK_EQUAL(std::string{type_name(client_body{turn_credentials_request{}})},
                   "turn:credentials");
   const std::vector<std::pair<relay_kind, std::string>> kinds{
@@ -1000,9 +1106,9 @@ CAF_TEST(connected carries the session parameters) {
 }
 
 CAF_TEST(room joined lists the other peers and the room settings) {
-  room_joined_reply reply{"me", room_description{"lobby",
-                                                 {{"a", "user-a", "Ada", 100}, {"b", "", "", 200}},
-                                                 R"({"topic":"x","n":[1,2]})", 50, 4}};
+  room_description room{"lobby", {}, R"({"topic":"x","n":[1,2]})", 50, 4};
+  room.peers = {{"a", "user-a", "Ada", 100}, {"b", "", "", 200}};
+  room_joined_reply reply{"me", room};
   auto payload = open_frame(encode(reply, {now, "c-1"}), "room:joined", "c-1");
   CAF_CHECK_EQUAL(keys(payload), (std::vector<std::string>{"createdAt", "maxPeers", "metadata",
                                                            "peerId", "peers", "roomId"}));
@@ -1018,8 +1124,9 @@ CAF_TEST(room joined lists the other peers and the room settings) {
     for (const auto& peer : peers.get_array())
       ids.emplace_back(str(at(peer, "peerId")));
   CAF_CHECK_EQUAL(ids, (std::vector<std::string>{"a", "b"}));
-  CAF_CHECK_EQUAL(keys(peers.is_array() ? peers.get_array()[0] : json::value{}),
-                  (std::vector<std::string>{"displayName", "joinedAt", "peerId", "userId"}));
+  if (peers.is_array() && !peers.get_array().empty())
+    CAF_CHECK_EQUAL(keys(peers.get_array().front()),
+                    (std::vector<std::string>{"displayName", "joinedAt", "peerId", "userId"}));
   auto alone = open_frame(encode(room_joined_reply{"me", {"lobby", {}, "{}", 1, 10}}, {now, {}}),
                           "room:joined");
   CAF_CHECK(at(alone, "peers") == json::array{});
@@ -1065,7 +1172,8 @@ CAF_TEST(room left and peer left name the room and the reason) {
   CAF_CHECK_EQUAL(keys(left), std::vector<std::string>{"roomId"});
   CAF_CHECK_EQUAL(str(at(left, "roomId")), "lobby");
   for (auto reason : {leave_reason_left, leave_reason_timeout}) {
-    auto payload = open_frame(encode(peer_left_event{"lobby", "b", reason}, {now, {}}), "peer:left");
+    auto payload =
+      open_frame(encode(peer_left_event{"lobby", "b", reason}, {now, {}}), "peer:left");
     CAF_CHECK_EQUAL(keys(payload), (std::vector<std::string>{"peerId", "reason", "roomId"}));
     CAF_CHECK_EQUAL(str(at(payload, "roomId")), "lobby");
     CAF_CHECK_EQUAL(str(at(payload, "peerId")), "b");
@@ -1089,7 +1197,9 @@ CAF_TEST(relay events embed the content verbatim under the right key) {
   for (const auto& [kind, key, content] : cases) {
     auto text = encode(relay_event{kind, "r", "peer-a", "", content}, {now, {}});
     auto payload = open_frame(text, kind_name(kind));
-    CAF_CHECK_EQUAL(keys(payload), (std::vector<std::string>{"from", key, "roomId"}));
+    std::vector<std::string> expected_keys{"from", key, "roomId"};
+    std::sort(expected_keys.begin(), expected_keys.end());
+    CAF_CHECK_EQUAL(keys(payload), expected_keys);
     CAF_CHECK_EQUAL(str(at(payload, "roomId")), "r");
     CAF_CHECK_EQUAL(str(at(payload, "from")), "peer-a");
     CAF_CHECK(at(payload, key) == json::parse(content));
@@ -1102,15 +1212,15 @@ CAF_TEST(relay events carry fromUserId only for authenticated senders) {
   auto payload =
     open_frame(encode(relay_event{relay_kind::room_message, "r", "a", "user-a", "1"}, {now, {}}),
                "room:message");
-  CAF_CHECK_EQUAL(keys(payload), (std::vector<std::string>{"data", "from", "fromUserId", "roomId"}));
+  CAF_CHECK_EQUAL(keys(payload),
+                  (std::vector<std::string>{"data", "from", "fromUserId", "roomId"}));
   CAF_CHECK_EQUAL(str(at(payload, "fromUserId")), "user-a");
-  auto anonymous =
-    open_frame(encode(relay_event{relay_kind::room_message, "r", "a", "", "1"}, {now, {}}),
-               "room:message");
+  auto anonymous = open_frame(
+    encode(relay_event{relay_kind::room_message, "r", "a", "", "1"}, {now, {}}), "room:message");
   CAF_CHECK_EQUAL(keys(anonymous), (std::vector<std::string>{"data", "from", "roomId"}));
 }
 
-CAF_TEST(a parsed relay re-encodes to what its sender sent) {
+CAF_TEST(a parsed relay encodes back to what its sender sent) {
   auto data = R"({"text":"hi \"there\"\n","n":[1,2.5,-3],"nested":{"ok":true,"none":null}})";
   auto relay = accept_as<relay_request>(
     frame("room:message", std::string{R"({"roomId":"r","to":"b","data":)"} + data + "}"));
@@ -1140,8 +1250,8 @@ CAF_TEST(error carries code and message with requestType and details only when k
   CAF_CHECK_EQUAL(str(at(full, "requestType")), "room:join");
   CAF_CHECK_EQUAL(keys(at(full, "details")), std::vector<std::string>{"path"});
   CAF_CHECK_EQUAL(str(at(at(full, "details"), "path")), "payload.roomId");
-  auto bare = open_frame(encode(error_reply{error_code::internal, "oops", "", ""}, {now, {}}),
-                         "error");
+  auto bare =
+    open_frame(encode(error_reply{error_code::internal, "oops", "", ""}, {now, {}}), "error");
   CAF_CHECK_EQUAL(keys(bare), (std::vector<std::string>{"code", "message"}));
   for (const auto& [code, name] : all_codes()) {
     auto payload = open_frame(encode(error_reply{code, "m", "", ""}, {now, {}}), "error");
@@ -1161,7 +1271,8 @@ CAF_TEST(pong and server shutdown carry their numbers) {
 
 CAF_TEST(correlationId appears only when given) {
   const std::string longest(max_correlation_id_length, 'c');
-  for (std::string_view id : {std::string_view{}, std::string_view{"c"}, std::string_view{longest}}) {
+  for (std::string_view id :
+       {std::string_view{}, std::string_view{"c"}, std::string_view{longest}}) {
     envelope env{now, id};
     open_frame(encode(connected_event{"p", "t", 1, false}, env), "connected", id);
     open_frame(encode(room_joined_reply{"p", {"r", {}, "{}", 1, 2}}, env), "room:joined", id);
@@ -1179,8 +1290,9 @@ CAF_TEST(correlationId appears only when given) {
 }
 
 CAF_TEST(timestamps cover the whole int64 range) {
-  for (auto timestamp : {std::int64_t{0}, std::int64_t{-1}, std::numeric_limits<std::int64_t>::max(),
-                         std::numeric_limits<std::int64_t>::min()}) {
+  for (auto timestamp :
+       {std::int64_t{0}, std::int64_t{-1}, std::numeric_limits<std::int64_t>::max(),
+        std::numeric_limits<std::int64_t>::min()}) {
     auto frame = decode(encode(pong_reply{}, {timestamp, {}}));
     CAF_CHECK_EQUAL(num(at(frame, "timestamp")), timestamp);
     CAF_CHECK_EQUAL(num(at(at(frame, "payload"), "serverTime")), timestamp);
@@ -1221,8 +1333,8 @@ CAF_TEST(strings with quotes backslashes and control characters round trip) {
 }
 
 CAF_TEST(a parse error encodes as the error frame for the refused request) {
-  auto error = refuse(
-    R"({"type":"room:join","payload":{"roomId":"no spaces"},"correlationId":"c-\"5\""})");
+  auto error =
+    refuse(R"({"type":"room:join","payload":{"roomId":"no spaces"},"correlationId":"c-\"5\""})");
   auto payload = open_frame(encode(error, now), "error", "c-\"5\"");
   CAF_CHECK_EQUAL(keys(payload),
                   (std::vector<std::string>{"code", "details", "message", "requestType"}));
