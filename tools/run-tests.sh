@@ -16,6 +16,8 @@ run_suite() {
 }
 
 run_suite build -DCMAKE_BUILD_TYPE=RelWithDebInfo
-ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-  run_suite build-asan -DCMAKE_BUILD_TYPE=Debug -DSIGNAL_SANITIZE=ON
+# The server started by the integration tests inherits these settings.
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
+export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:suppressions=$PWD/tools/ubsan.supp
+run_suite build-asan -DCMAKE_BUILD_TYPE=Debug -DSIGNAL_SANITIZE=ON
 echo "== all tests passed" >&2
