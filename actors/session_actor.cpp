@@ -1,6 +1,6 @@
 // The SESSION actor: room memberships of one peer and the replies to its
-// requests. Joins and leaves are awaited, so a client's later requests see
-// their effect; relays flow one way to the room, which answers the client.
+// requests. A new membership is awaited, so a client's later requests see it;
+// relays flow one way to the room, which answers the client.
 #include "actors/session_actor.hpp"
 
 #include "actors/clock.hpp"
@@ -69,20 +69,27 @@ void session_state::open_room(schema::join_request request, const correlation_id
 void session_state::enter_room(schema::join_request request, const correlation_id& correlation,
                                room_actor room, int attempts) {
   schema::peer_description peer{peer_id, {}, request.display_name, now_ms()};
-  self->request(room, caf::infinite, join_atom_v, request, std::move(peer), self)
-    .await(
-      [this, room, correlation](schema::room_description& description) {
-        rooms.emplace(description.room_id, room);
-        reply(schema::room_joined_reply{peer_id, std::move(description)}, correlation);
-      },
-      [this, request, correlation, room, attempts](const caf::error& error) mutable {
-        rooms.erase(request.room_id);
-        // The room exited after the directory named it: ask for a new one.
-        if (is_receiver_down(error) && attempts > 1)
-          open_room(std::move(request), correlation, room, attempts - 1);
-        else
-          reply_error(error, "room:join", correlation);
-      });
+  bool member = rooms.count(request.room_id) > 0;
+  auto handle = self->request(room, caf::infinite, join_atom_v, request, std::move(peer), self);
+  auto on_joined = [this, room, correlation](schema::room_description& description) {
+    rooms.emplace(description.room_id, room);
+    reply(schema::room_joined_reply{peer_id, std::move(description)}, correlation);
+  };
+  auto on_error = [this, request, correlation, room, attempts](const caf::error& error) mutable {
+    rooms.erase(request.room_id);
+    // The room exited after the directory named it: ask for a new one.
+    if (is_receiver_down(error) && attempts > 1)
+      open_room(std::move(request), correlation, room, attempts - 1);
+    else
+      reply_error(error, "room:join", correlation);
+  };
+  // A newcomer waits for the answer (`await` holds back the client's next
+  // requests, so a relay right behind a join finds the membership). A member
+  // asking again takes the answer in mailbox order, behind the room's events.
+  if (member)
+    handle.then(std::move(on_joined), std::move(on_error));
+  else
+    handle.await(std::move(on_joined), std::move(on_error));
 }
 
 void session_state::leave(const schema::leave_request& request, const correlation_id& correlation) {
@@ -95,13 +102,15 @@ void session_state::leave(const schema::leave_request& request, const correlatio
   }
   auto room = i->second;
   rooms.erase(i);
-  // Awaiting the room's answer puts room:left after every event the room
-  // sent before the leave; a room that already exited has let us go too.
+  // The answer comes through the mailbox in order (`then`, not `await`,
+  // which would put it ahead of queued messages), so room:left follows every
+  // event the room sent before the leave. A room that already exited has
+  // let us go too.
   auto done = [this, room_id = request.room_id, correlation] {
     reply(schema::room_left_reply{room_id}, correlation);
   };
   self->request(room, caf::infinite, leave_atom_v, peer_id)
-    .await([done](caf::ok_atom) { done(); },
+    .then([done](caf::ok_atom) { done(); },
            [this, done, correlation](const caf::error& error) {
              if (is_receiver_down(error))
                done();

@@ -61,6 +61,12 @@ void websocket_session::on_accept(beast::error_code ec) {
   actor_ = context.system.spawn(actors::connection, actors::transport_ptr{shared_from_this()},
                                 context.directory, context.settings);
   context.connections.add(actor_);
+  // Beast answers pings and swallows pongs inside reads; both prove the
+  // client alive, which the connection actor's heartbeat must hear.
+  stream_.control_callback([this](websocket::frame_type kind, beast::string_view) {
+    if (kind != websocket::frame_type::close)
+      caf::anon_send(actor_, actors::pong_atom_v);
+  });
   do_read();
 }
 

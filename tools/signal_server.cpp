@@ -83,6 +83,8 @@ int main(int argc, char** argv) {
   // The io_context outlives the actor system: actors still running while
   // the system shuts down may post to their sockets.
   asio::io_context io{1};
+  // Installed first: from here on SIGINT/SIGTERM drain instead of killing.
+  asio::signal_set signals{io, SIGINT, SIGTERM};
   caf::actor_system system{config};
   auto directory = system.spawn(actors::room_directory);
   auto context = std::make_shared<net::server_context>(system, directory, config.settings);
@@ -107,7 +109,6 @@ int main(int argc, char** argv) {
       {{"bind", config.bind}, {"port", std::to_string(listener->port())}});
 
   drain draining{io, context, listener};
-  asio::signal_set signals{io, SIGINT, SIGTERM};
   signals.async_wait([&draining](boost::system::error_code ec, int) {
     if (!ec)
       draining.start();

@@ -28,8 +28,8 @@ void report_failure(const char* file, int line, const std::string& what);
 /// and fails the running test if it did not exit 0: a crash is a bug.
 class server_process {
 public:
-  explicit server_process(std::vector<std::string> flags = {},
-                          const char* file = __builtin_FILE(), int line = __builtin_LINE());
+  explicit server_process(std::vector<std::string> flags = {}, const char* file = __builtin_FILE(),
+                          int line = __builtin_LINE());
 
   server_process(const server_process&) = delete;
   server_process& operator=(const server_process&) = delete;
@@ -105,7 +105,7 @@ std::optional<double> read_metric(std::uint16_t port, const std::string& metric)
 
 /// Polls /metrics until `metric` equals `expected` or `timeout` passes; the
 /// last value seen.
-std::optional<double> await_metric(std::uint16_t port, const std::string& metric,
-                                   double expected, ms timeout = 2s);
+std::optional<double> await_metric(std::uint16_t port, const std::string& metric, double expected,
+                                   ms timeout = 2s);
 
 } // namespace signaling::test

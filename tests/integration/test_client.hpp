@@ -1,5 +1,4 @@
-// A WebSocket client of the signaling protocol for integration tests: every
-// wait is bounded, and every unexpected frame fails the test at the caller.
+// A protocol WebSocket client for integration tests; every wait in it is bounded.
 #pragma once
 
 #include "server_process.hpp"
@@ -8,6 +7,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <initializer_list>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -164,10 +164,19 @@ std::vector<std::string> peer_ids(const json::array& peers);
 /// A room id no other test uses.
 std::string unique_room(std::string_view prefix = "room");
 
+/// Nothing reaches any of `clients` within one silence window (watched
+/// once for all, so many quiet clients cost one window).
+void all_quiet(std::initializer_list<ws_client*> clients, const char* file = __builtin_FILE(),
+               int line = __builtin_LINE());
+
 /// Joins `room_id` (extra payload fields merged in) and expects room:joined;
 /// its payload.
 json::object join(ws_client& client, const std::string& room_id, json::object extra = {},
                   const char* file = __builtin_FILE(), int line = __builtin_LINE());
+
+/// a, b and c in one fresh room, every join event consumed; the room id.
+std::string meet(ws_client& a, ws_client& b, ws_client& c, const char* file = __builtin_FILE(),
+                 int line = __builtin_LINE());
 
 /// /healthz answers "ok" and two fresh clients can meet in a fresh room and
 /// exchange a message: the server still serves after whatever came before.

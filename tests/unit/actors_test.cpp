@@ -163,6 +163,29 @@ CAF_TEST(a room exits with its last member and the directory forgets it) {
   CAF_CHECK_EQUAL(room_count(), 1u);
 }
 
+CAF_TEST(room left comes after every event the room sent before the leave) {
+  auto a = make_peer("a");
+  auto b = make_peer("b");
+  join(a, "r");
+  join(b, "r");
+  take_frames(a);
+  CAF_MESSAGE("b's relays reach the room, then a's leave; a's session is not run before");
+  for (int i = 0; i < 3; ++i) {
+    self->send(b.session, actors::request_atom_v,
+               schema::relay_request{schema::relay_kind::room_message, "r", "", std::to_string(i)},
+               std::string{});
+    sched.prioritize(b.session);
+    sched.run_once();
+  }
+  self->send(a.session, actors::request_atom_v, schema::leave_request{"r"}, std::string{});
+  sched.prioritize(a.session);
+  sched.run_once();
+  run();
+  CAF_CHECK_EQUAL(trace(take_frames(a)),
+                  (std::vector<std::string>{"room:message b 0", "room:message b 1",
+                                            "room:message b 2", "room:left"}));
+}
+
 CAF_TEST(the last two members leaving at once leave no room behind) {
   auto a = make_peer("a");
   auto b = make_peer("b");
