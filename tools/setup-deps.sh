@@ -4,11 +4,10 @@
 set -euo pipefail
 
 packages=(
-  g++ cmake ninja-build pkg-config
+  g++ cmake ninja-build
   libcaf-dev
   libboost1.81-dev libboost-json1.81-dev
   libssl-dev
-  python3
 )
 
 missing=()
