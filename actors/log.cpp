@@ -1,6 +1,8 @@
 // JSON-lines logger; one mutex-guarded write per line keeps lines whole.
 #include "actors/log.hpp"
 
+#include "schema/server_messages.hpp"
+
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -15,23 +17,6 @@ std::atomic<log_level> current_level{log_level::info};
 std::mutex output_mutex;
 
 constexpr std::string_view level_names[] = {"debug", "info", "warning", "error"};
-
-void append_escaped(std::string& out, std::string_view x) {
-  out += '"';
-  for (char c : x) {
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += c;
-    } else if (static_cast<unsigned char>(c) < 0x20) {
-      char escaped[8];
-      std::snprintf(escaped, sizeof(escaped), "\\u%04x", c);
-      out += escaped;
-    } else {
-      out += c;
-    }
-  }
-  out += '"';
-}
 
 } // namespace
 
@@ -59,14 +44,14 @@ void log(log_level level, std::string_view event, std::initializer_list<log_fiel
   auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
     std::chrono::system_clock::now().time_since_epoch());
   std::string line = R"({"time":)" + std::to_string(now.count()) + R"(,"level":)";
-  append_escaped(line, level_names[static_cast<int>(level)]);
+  schema::append_json_string(line, level_names[static_cast<int>(level)]);
   line += R"(,"event":)";
-  append_escaped(line, event);
+  schema::append_json_string(line, event);
   for (const auto& [key, value] : fields) {
     line += ',';
-    append_escaped(line, key);
+    schema::append_json_string(line, key);
     line += ':';
-    append_escaped(line, value);
+    schema::append_json_string(line, value);
   }
   line += "}\n";
   std::lock_guard<std::mutex> guard{output_mutex};

@@ -62,6 +62,14 @@ public:
     return &i->value();
   }
 
+  /// A required member that may be null (which `require` treats as absent).
+  [[nodiscard]] const json::value& require_member(std::string_view key,
+                                                  std::string_view hint = {}) const {
+    if (auto i = object_->find(key); i != object_->end())
+      return i->value();
+    fail(path(key), "missing required field '" + path(key) + "'" + std::string{hint});
+  }
+
   [[nodiscard]] const json::value& require(std::string_view key) const {
     if (auto x = find(key))
       return *x;
@@ -295,11 +303,8 @@ relay_request parse_ice_candidate(std::string_view frame, const fields& payload)
   result.kind = relay_kind::ice_candidate;
   result.room_id = payload.room_id();
   result.to = payload.optional_string("to", 1, max_peer_id_length).value_or("");
-  auto i = payload.get()->find("candidate");
-  if (i == payload.get()->end())
-    fail(payload.path("candidate"), "missing required field '" + payload.path("candidate")
-                                      + "' (null marks the end of candidates)");
-  if (!i->value().is_null()) {
+  const auto& value = payload.require_member("candidate", " (null marks the end of candidates)");
+  if (!value.is_null()) {
     auto candidate = payload.object("candidate", true);
     (void) candidate.required_string("candidate", 0, SIZE_MAX);
     (void) candidate.optional_string("sdpMid", 0, SIZE_MAX);
@@ -308,7 +313,7 @@ relay_request parse_ice_candidate(std::string_view frame, const fields& payload)
            "'" + candidate.path("sdpMLineIndex") + "' must not be negative");
     (void) candidate.optional_string("usernameFragment", 0, SIZE_MAX);
   }
-  result.content_json = content_text(frame, "candidate", i->value(), payload.path("candidate"));
+  result.content_json = content_text(frame, "candidate", value, payload.path("candidate"));
   return result;
 }
 
@@ -317,11 +322,8 @@ relay_request parse_room_message(std::string_view frame, const fields& payload) 
   result.kind = relay_kind::room_message;
   result.room_id = payload.room_id();
   result.to = payload.optional_string("to", 1, max_peer_id_length).value_or("");
-  auto i = payload.get()->find("data");
-  if (i == payload.get()->end())
-    fail(payload.path("data"), "missing required field '" + payload.path("data") + "'");
-  result.content_json =
-    content_text(frame, "data", i->value(), payload.path("data"), max_data_bytes);
+  result.content_json = content_text(frame, "data", payload.require_member("data"),
+                                     payload.path("data"), max_data_bytes);
   return result;
 }
 

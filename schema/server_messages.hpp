@@ -127,6 +127,9 @@ struct envelope {
 [[nodiscard]] std::string encode(const pong_reply& x, envelope env);
 [[nodiscard]] std::string encode(const server_shutdown_event& x, envelope env);
 
+/// Appends `x` as a quoted, escaped JSON string (also used for log lines).
+void append_json_string(std::string& out, std::string_view x);
+
 /// The error frame for a refused client frame.
 [[nodiscard]] std::string encode(const parse_error& x, std::int64_t timestamp_ms);
 

@@ -550,28 +550,19 @@ std::string ws_client::peer_id() const {
 }
 
 bool ws_client::send_text(std::string text, const char* file, int line) {
-  if (!impl_->open) {
-    report_failure(file, line, "send on a client that never connected");
-    return false;
-  }
-  auto done = impl_->write(std::move(text), false);
-  if (done.wait_for(default_timeout) != std::future_status::ready) {
-    report_failure(file, line, "send did not complete within 5 s");
-    return false;
-  }
-  if (auto ec = done.get()) {
-    report_failure(file, line, "send failed: " + ec.message());
-    return false;
-  }
-  return true;
+  return send_frame(std::move(text), false, file, line);
 }
 
 bool ws_client::send_binary(std::string data, const char* file, int line) {
+  return send_frame(std::move(data), true, file, line);
+}
+
+bool ws_client::send_frame(std::string data, bool binary, const char* file, int line) {
   if (!impl_->open) {
     report_failure(file, line, "send on a client that never connected");
     return false;
   }
-  auto done = impl_->write(std::move(data), true);
+  auto done = impl_->write(std::move(data), binary);
   if (done.wait_for(default_timeout) != std::future_status::ready) {
     report_failure(file, line, "send did not complete within 5 s");
     return false;

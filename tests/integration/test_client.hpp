@@ -130,6 +130,8 @@ public:
   void drop();
 
 private:
+  bool send_frame(std::string data, bool binary, const char* file, int line);
+
   struct impl;
   std::unique_ptr<impl> impl_;
   json::object connected_;
