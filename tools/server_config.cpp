@@ -6,6 +6,13 @@
 namespace signaling::tools {
 
 server_config::server_config() {
+  // CAF's workers spin, then poll with 50 us naps, before they sleep until
+  // woken. The server shares its cores with the Beast I/O thread, which the
+  // spinning starves, and the naps add their length to every idle hop:
+  // sleeping at once halves unloaded latency (BENCHMARKS.md). Flags or the
+  // config file may still set them.
+  set("work-stealing.aggressive-poll-attempts", size_t{0});
+  set("work-stealing.moderate-poll-attempts", size_t{0});
   auto& s = settings;
   opt_group{custom_options_, "global"}
     .add(port, "port", "TCP port for HTTP and WebSocket (0: any free port)")
