@@ -669,6 +669,10 @@ int bench::run() {
 } // namespace
 
 int main(int argc, char** argv) {
+  if (argc == 2 && (std::string_view{argv[1]} == "--help" || std::string_view{argv[1]} == "-h")) {
+    usage();
+    return 0;
+  }
   options opts;
   if (!parse_options(argc, argv, opts)) {
     usage();
