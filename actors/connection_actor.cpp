@@ -98,11 +98,7 @@ void connection_state::on_text(const std::string& text) {
   alive_since_heartbeat = true;
   count(server_metrics::instance().frames_received_total);
   if (text.size() > settings.max_message_bytes) {
-    send_error(error_code::message_too_large,
-               "frame of " + std::to_string(text.size()) + " bytes is over the limit of "
-                 + std::to_string(settings.max_message_bytes),
-               {}, {});
-    close(close_code::too_large, "message-too-large");
+    refuse_oversized();
     return;
   }
   // Parse before the rate check so that a dropped request's error still
@@ -119,6 +115,13 @@ void connection_state::on_text(const std::string& text) {
   correlation_id correlation = message.correlation_id.value_or(std::string{});
   if (admit(type_name(message.body), correlation))
     std::visit(dispatcher{*this, correlation}, message.body);
+}
+
+void connection_state::refuse_oversized() {
+  send_error(error_code::message_too_large,
+             "frame over the limit of " + std::to_string(settings.max_message_bytes) + " bytes", {},
+             {});
+  close(close_code::too_large, "message-too-large");
 }
 
 void connection_state::on_binary() {
@@ -207,13 +210,7 @@ connection(connection_actor::stateful_pointer<connection_state> self, transport_
   return {
     [self](frame_atom, const std::string& text) { self->state.on_text(text); },
     [self](binary_atom) { self->state.on_binary(); },
-    [self](oversized_atom) {
-      self->state.send_error(error_code::message_too_large,
-                             "frame over the limit of "
-                               + std::to_string(self->state.settings.max_message_bytes) + " bytes",
-                             {}, {});
-      self->state.close(close_code::too_large, "message-too-large");
-    },
+    [self](oversized_atom) { self->state.refuse_oversized(); },
     [self](pong_atom) {
       self->state.alive_since_heartbeat = true;
       self->state.ping_outstanding = false;

@@ -50,6 +50,9 @@ struct connection_state {
 
   void on_binary();
 
+  /// MESSAGE_TOO_LARGE, then close 1009.
+  void refuse_oversized();
+
   /// Sends a frame to the client.
   void send(text_frame frame);
 

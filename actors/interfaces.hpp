@@ -33,7 +33,7 @@ using session_actor = caf::typed_actor<
 /// Exits when its last member leaves.
 using room_actor = caf::typed_actor<
   // SESSION: add the peer; answers the room with the *other* members.
-  caf::replies_to<join_atom, schema::join_request, schema::peer_description,
+  caf::replies_to<join_atom, schema::peer_description,
                   session_actor>::with<schema::room_description>,
   // SESSION: remove the peer (peers see peer:left, reason left).
   caf::replies_to<leave_atom, std::string>::with<caf::ok_atom>,

@@ -9,8 +9,7 @@ namespace signaling::actors {
 
 using schema::error_code;
 
-caf::result<schema::room_description> room_state::join(const schema::join_request& request,
-                                                       schema::peer_description peer,
+caf::result<schema::room_description> room_state::join(schema::peer_description peer,
                                                        session_actor session) {
   if (index_of(peer.peer_id) >= 0)
     return describe(peer.peer_id);
@@ -145,9 +144,8 @@ room_actor::behavior_type room(room_actor::stateful_pointer<room_state> self,
   state.description = std::move(initial);
   self->set_down_handler([self](const caf::down_msg& down) { self->state.leave(down.source); });
   return {
-    [self](join_atom, const schema::join_request& request, schema::peer_description& peer,
-           session_actor& session) {
-      return self->state.join(request, std::move(peer), std::move(session));
+    [self](join_atom, schema::peer_description& peer, session_actor& session) {
+      return self->state.join(std::move(peer), std::move(session));
     },
     [self](leave_atom, const std::string& peer_id) -> caf::result<caf::ok_atom> {
       if (!self->state.leave(peer_id))

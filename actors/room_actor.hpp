@@ -19,8 +19,7 @@ struct room_state {
 
   /// Adds the peer, notifies the others, and returns the room as the joiner
   /// sees it; a member joining again gets the same answer and nobody hears.
-  caf::result<schema::room_description> join(const schema::join_request& request,
-                                             schema::peer_description peer, session_actor session);
+  caf::result<schema::room_description> join(schema::peer_description peer, session_actor session);
 
   /// Removes the member; false if `peer_id` is not a member.
   bool leave(const std::string& peer_id);

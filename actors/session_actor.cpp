@@ -70,7 +70,7 @@ void session_state::enter_room(schema::join_request request, const correlation_i
                                room_actor room, int attempts) {
   schema::peer_description peer{peer_id, {}, request.display_name, now_ms()};
   bool member = rooms.count(request.room_id) > 0;
-  auto handle = self->request(room, caf::infinite, join_atom_v, request, std::move(peer), self);
+  auto handle = self->request(room, caf::infinite, join_atom_v, std::move(peer), self);
   auto on_joined = [this, room, correlation](schema::room_description& description) {
     rooms.emplace(description.room_id, room);
     reply(schema::room_joined_reply{peer_id, std::move(description)}, correlation);
@@ -111,12 +111,12 @@ void session_state::leave(const schema::leave_request& request, const correlatio
   };
   self->request(room, caf::infinite, leave_atom_v, peer_id)
     .then([done](caf::ok_atom) { done(); },
-           [this, done, correlation](const caf::error& error) {
-             if (is_receiver_down(error))
-               done();
-             else
-               reply_error(error, "room:leave", correlation);
-           });
+          [this, done, correlation](const caf::error& error) {
+            if (is_receiver_down(error))
+              done();
+            else
+              reply_error(error, "room:leave", correlation);
+          });
 }
 
 void session_state::describe(const schema::state_request& request,
