@@ -4,6 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash tools/setup-deps.sh
+# The browser test's driver (playwright-core), exactly as locked.
+(cd tests/e2e && npm ci --no-audit --no-fund)
 
 run_suite() {
   local dir=$1

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Installs what building and testing signal-server needs on Debian 12, and
-# nothing that is already there. Safe to run repeatedly; needs root for apt.
+# Installs what building and testing signal-server needs on Debian 12 (the
+# browser test included), and nothing that is already there. Safe to run
+# repeatedly; needs root for apt.
 set -euo pipefail
 
 packages=(
@@ -8,6 +9,7 @@ packages=(
   libcaf-dev
   libboost1.81-dev libboost-json1.81-dev
   libssl-dev
+  chromium
 )
 
 missing=()
@@ -16,6 +18,10 @@ for p in "${packages[@]}"; do
     missing+=("$p")
   fi
 done
+# Node.js may come from elsewhere (e.g. nodesource, whose nodejs bundles npm and
+# conflicts with Debian's npm): only a missing command means a missing package.
+if ! command -v node >/dev/null; then missing+=(nodejs); fi
+if ! command -v npm >/dev/null; then missing+=(npm); fi
 
 if ((${#missing[@]})); then
   echo "setup-deps: installing ${missing[*]}" >&2

@@ -51,14 +51,22 @@ bool room_gone(ws_client& probe, const std::string& room, ms timeout = 2s,
 /// Reads events of `observer` for up to `timeout`, sending an application
 /// ping every 100 ms so that the observer itself stays alive; true as soon
 /// as `peer_id` is reported gone (peer:left, or peer:reconnecting where a
-/// lost connection keeps its session for the resume grace).
+/// lost connection keeps its session for the resume grace). Before it
+/// returns it collects the pong of every ping it sent, so that the caller's
+/// next expectation does not meet a stray pong.
 bool sees_departure(ws_client& observer, const std::string& peer_id, ms timeout,
                     ms* after = nullptr) {
   auto start = clock_type::now();
   auto next_ping = start;
-  while (clock_type::now() - start < timeout) {
-    if (clock_type::now() >= next_ping) {
-      observer.try_send_text(R"({"type":"ping"})");
+  int pings = 0;
+  int pongs = 0;
+  bool departed = false;
+  while (clock_type::now() - start < timeout + (departed ? 1s : 0s)) {
+    if (departed && pongs >= pings)
+      return true;
+    if (!departed && clock_type::now() >= next_ping) {
+      if (observer.try_send_text(R"({"type":"ping"})"))
+        ++pings;
       next_ping += 100ms;
     }
     auto event = observer.next_event(20ms);
@@ -69,14 +77,16 @@ bool sees_departure(ws_client& observer, const std::string& peer_id, ms timeout,
     if (ec || !value.is_object())
       continue;
     auto type = text_of(value.get_object(), "type");
-    if ((type == "peer:left" || type == "peer:reconnecting")
+    if (type == "pong")
+      ++pongs;
+    if (!departed && (type == "peer:left" || type == "peer:reconnecting")
         && text_of(payload_of(value.get_object()), "peerId") == peer_id) {
+      departed = true;
       if (after != nullptr)
         *after = std::chrono::duration_cast<ms>(clock_type::now() - start);
-      return true;
     }
   }
-  return false;
+  return departed;
 }
 
 /// The types of the frames `client` receives up to and including the first
