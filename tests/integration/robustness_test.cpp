@@ -112,6 +112,31 @@ std::string joined_list(const std::vector<std::string>& xs) {
   return "[" + result + "]";
 }
 
+/// After a race: no room is left open and the server still serves.
+void check_nothing_leaked(std::uint16_t port, const char* file = __builtin_FILE(),
+                          int line = __builtin_LINE()) {
+  auto open = await_metric(port, "signal_rooms_open", 0).value_or(-1);
+  if (open != 0.0)
+    report_failure(file, line, "signal_rooms_open is " + std::to_string(open) + ", not 0");
+  if (!server_serves(port, file, line))
+    report_failure(file, line, "the server stopped serving /healthz");
+}
+
+/// `member`, the last one in `room`, sees only itself there, leaves, and the
+/// room is gone.
+void leave_as_last(ws_client& member, ws_client& probe, const std::string& room,
+                   const char* file = __builtin_FILE(), int line = __builtin_LINE()) {
+  member.send("room:state", {{"roomId", room}}, {}, file, line);
+  auto peers = peer_ids(array_of(payload_of(member.expect("room:state")), "peers"));
+  if (peers != std::vector<std::string>{member.peer_id()})
+    report_failure(file, line,
+                   "room '" + room + "' holds " + std::to_string(peers.size())
+                     + " peers, expected only the last member");
+  member.send("room:leave", {{"roomId", room}}, {}, file, line);
+  member.expect("room:left");
+  room_gone(probe, room, 2s, file, line);
+}
+
 struct fixture {
   server_process server;
 
@@ -573,14 +598,8 @@ CAF_TEST(a join followed at once by a close leaks no room) {
   for (const auto& [peer, count] : balance)
     if (count != 0)
       report_failure(__FILE__, __LINE__, "peer " + peer + " joined without leaving");
-  y.send("room:state", {{"roomId", shared}});
-  CAF_CHECK_EQUAL(peer_ids(array_of(payload_of(y.expect("room:state")), "peers")),
-                  std::vector<std::string>{y.peer_id()});
-  y.send("room:leave", {{"roomId", shared}});
-  y.expect("room:left");
-  room_gone(probe, shared);
-  CAF_CHECK_EQUAL(await_metric(port(), "signal_rooms_open", 0).value_or(-1), 0.0);
-  CAF_CHECK(server_serves(port()));
+  leave_as_last(y, probe, shared);
+  check_nothing_leaked(port());
 }
 
 CAF_TEST(a leave racing relays keeps one order) {
@@ -652,15 +671,9 @@ CAF_TEST(a leave racing relays keeps one order) {
                      "round " + std::to_string(i) + ": the leaver saw " + joined_list(seen)
                        + ", expected " + joined_list(expected));
     CAF_CHECK_EQUAL(seen, expected);
-    b.send("room:state", {{"roomId", room}});
-    CAF_CHECK_EQUAL(peer_ids(array_of(payload_of(b.expect("room:state")), "peers")),
-                    std::vector<std::string>{b.peer_id()});
-    b.send("room:leave", {{"roomId", room}});
-    b.expect("room:left");
-    room_gone(probe, room);
+    leave_as_last(b, probe, room);
   }
-  CAF_CHECK_EQUAL(await_metric(port(), "signal_rooms_open", 0).value_or(-1), 0.0);
-  CAF_CHECK(server_serves(port()));
+  check_nothing_leaked(port());
 }
 
 CAF_TEST(the last two members leaving at once leak no room) {
@@ -699,8 +712,7 @@ CAF_TEST(the last two members leaving at once leak no room) {
     }
     room_gone(probe, room);
   }
-  CAF_CHECK_EQUAL(await_metric(port(), "signal_rooms_open", 0).value_or(-1), 0.0);
-  CAF_CHECK(server_serves(port()));
+  check_nothing_leaked(port());
 }
 
 CAF_TEST(a join racing the last leave lands in a live room) {
@@ -741,8 +753,7 @@ CAF_TEST(a join racing the last leave lands in a live room) {
     c.close();
     room_gone(probe, room);
   }
-  CAF_CHECK_EQUAL(await_metric(port(), "signal_rooms_open", 0).value_or(-1), 0.0);
-  CAF_CHECK(server_serves(port()));
+  check_nothing_leaked(port());
 }
 
 CAF_TEST(concurrent joins never overfill a room) {
@@ -771,7 +782,7 @@ CAF_TEST(concurrent joins never overfill a room) {
   ws_client probe{port()};
   joiners.clear();
   room_gone(probe, room);
-  CAF_CHECK_EQUAL(await_metric(port(), "signal_rooms_open", 0).value_or(-1), 0.0);
+  check_nothing_leaked(port());
 }
 
 // -- slow reader ---------------------------------------------------------------
