@@ -3,7 +3,7 @@
 # a normal build, and one under AddressSanitizer + UndefinedBehaviorSanitizer.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash tools/setup-deps.sh
+bash tools/setup-deps.sh --with-browser-test
 # The browser test's driver (playwright-core), exactly as locked.
 (cd tests/e2e && npm ci --no-audit --no-fund)
 

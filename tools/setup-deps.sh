@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Installs what building and testing signal-server needs on Debian 12 (the
-# browser test included), and nothing that is already there. Safe to run
-# repeatedly; needs root for apt.
+# Installs what building signal-server needs on Debian 12 and, with
+# --with-browser-test, what its browser test needs (Chromium, Node.js, npm);
+# nothing that is already there. Safe to run repeatedly; needs root for apt.
 set -euo pipefail
 
 packages=(
@@ -9,8 +9,10 @@ packages=(
   libcaf-dev
   libboost1.81-dev libboost-json1.81-dev
   libssl-dev
-  chromium
 )
+browser_test=false
+[ "${1:-}" = --with-browser-test ] && browser_test=true
+$browser_test && packages+=(chromium)
 
 missing=()
 for p in "${packages[@]}"; do
@@ -20,8 +22,10 @@ for p in "${packages[@]}"; do
 done
 # Node.js may come from elsewhere (e.g. nodesource, whose nodejs bundles npm and
 # conflicts with Debian's npm): only a missing command means a missing package.
-if ! command -v node >/dev/null; then missing+=(nodejs); fi
-if ! command -v npm >/dev/null; then missing+=(npm); fi
+if $browser_test; then
+  command -v node >/dev/null || missing+=(nodejs)
+  command -v npm >/dev/null || missing+=(npm)
+fi
 
 if ((${#missing[@]})); then
   echo "setup-deps: installing ${missing[*]}" >&2
