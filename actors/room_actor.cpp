@@ -49,7 +49,8 @@ void room_state::leave(const caf::actor_addr& session) {
 
 void room_state::relay(schema::relay_request& request, const std::string& from,
                        const std::string& from_user_id, const correlation_id& correlation) {
-  auto request_type = std::string{type_name(request.kind)};
+  // Only errors and acks name the request: no string on the common path.
+  auto request_type = type_name(request.kind);
   auto answer = [&](const session_actor& sender, std::string frame) {
     self->send(sender, deliver_atom_v, text_frame::make(std::move(frame)));
   };
@@ -58,7 +59,7 @@ void room_state::relay(schema::relay_request& request, const std::string& from,
     // A relay that crossed the sender's leave: answer whoever sent it.
     auto error = schema::error_reply{error_code::not_in_room,
                                      "not a member of room '" + description.room_id + "'",
-                                     request_type,
+                                     std::string{request_type},
                                      {}};
     answer(caf::actor_cast<session_actor>(self->current_sender()),
            encode(error, envelope_now(correlation)));
@@ -72,7 +73,7 @@ void room_state::relay(schema::relay_request& request, const std::string& from,
       auto error = schema::error_reply{error_code::peer_not_found,
                                        "no peer '" + request.to + "' in room '"
                                          + description.room_id + "' to send to",
-                                       request_type,
+                                       std::string{request_type},
                                        {}};
       answer(sender_session, encode(error, envelope_now(correlation)));
       return;
@@ -89,7 +90,8 @@ void room_state::relay(schema::relay_request& request, const std::string& from,
     delivered = broadcast(frame, sender);
   count(server_metrics::instance().messages_relayed_total, delivered);
   if (!correlation.empty())
-    answer(sender_session, encode(schema::ack_reply{request_type}, envelope_now(correlation)));
+    answer(sender_session,
+           encode(schema::ack_reply{std::string{request_type}}, envelope_now(correlation)));
 }
 
 schema::room_description room_state::describe(const std::string& except) const {
