@@ -73,22 +73,22 @@ struct dispatcher {
 
   void operator()(schema::session_resume_request&) {
     if (state.joined)
-      state.send_error(error_code::invalid_message,
-                       "session:resume must come before the first room:join", "session:resume",
-                       correlation);
+      state.reply_error(error_code::invalid_message,
+                        "session:resume must come before the first room:join", "session:resume",
+                        correlation);
     else
-      state.send_error(error_code::session_not_found, "no session for this resume token",
-                       "session:resume", correlation);
+      state.reply_error(error_code::session_not_found, "no session for this resume token",
+                        "session:resume", correlation);
   }
 
   void operator()(schema::turn_credentials_request&) {
-    state.send_error(error_code::unavailable, "no TURN or STUN servers are configured",
-                     "turn:credentials", correlation);
+    state.reply_error(error_code::unavailable, "no TURN or STUN servers are configured",
+                      "turn:credentials", correlation);
   }
 
   void no_auth(std::string_view request_type) {
-    state.send_error(error_code::unavailable, "authentication is not configured on this server",
-                     request_type, correlation);
+    state.reply_error(error_code::unavailable, "authentication is not configured on this server",
+                      request_type, correlation);
   }
 };
 
@@ -108,7 +108,7 @@ void connection_state::on_text(const std::string& text) {
     if (!admit(error->request_type, error->correlation_id.value_or(std::string{})))
       return;
     count(server_metrics::instance().errors_sent_total);
-    send(text_frame::make(encode(*error, now_ms())));
+    reply(text_frame::make(encode(*error, now_ms())));
     return;
   }
   auto& message = std::get<schema::client_message>(parsed);
@@ -118,19 +118,18 @@ void connection_state::on_text(const std::string& text) {
 }
 
 void connection_state::refuse_oversized() {
-  send_error(error_code::message_too_large,
-             "frame over the limit of " + std::to_string(settings.max_message_bytes) + " bytes", {},
-             {});
+  // The socket closes right behind it: no later reply could overtake it.
+  send(error_frame(
+    error_code::message_too_large,
+    "frame over the limit of " + std::to_string(settings.max_message_bytes) + " bytes", {}, {}));
   close(close_code::too_large, "message-too-large");
 }
 
 void connection_state::on_binary() {
   alive_since_heartbeat = true;
   if (admit({}, {}))
-    send_error(error_code::invalid_message,
-               "binary frames are not part of the protocol; send "
-               "JSON in text frames",
-               {}, {});
+    reply_error(error_code::invalid_message,
+                "binary frames are not part of the protocol; send JSON in text frames", {}, {});
 }
 
 bool connection_state::admit(std::string_view request_type, std::string_view correlation) {
@@ -141,10 +140,10 @@ bool connection_state::admit(std::string_view request_type, std::string_view cor
     close(close_code::policy, "flooding");
     return false;
   }
-  send_error(error_code::rate_limited,
-             "over " + std::to_string(static_cast<int>(settings.rate_per_second))
-               + " messages/s; the message was dropped",
-             request_type, correlation);
+  reply_error(error_code::rate_limited,
+              "over " + std::to_string(static_cast<int>(settings.rate_per_second))
+                + " messages/s; the message was dropped",
+              request_type, correlation);
   return false;
 }
 
@@ -152,12 +151,22 @@ void connection_state::send(text_frame frame) {
   socket->send(std::move(frame.text));
 }
 
-void connection_state::send_error(error_code code, std::string message,
-                                  std::string_view request_type, std::string_view correlation) {
+void connection_state::reply(text_frame frame) {
+  self->send(session, reply_atom_v, std::move(frame));
+}
+
+text_frame connection_state::error_frame(error_code code, std::string message,
+                                         std::string_view request_type,
+                                         std::string_view correlation) {
   count(server_metrics::instance().errors_sent_total);
-  send(text_frame::make(
+  return text_frame::make(
     encode(schema::error_reply{code, std::move(message), std::string{request_type}, {}},
-           envelope_now(correlation))));
+           envelope_now(correlation)));
+}
+
+void connection_state::reply_error(error_code code, std::string message,
+                                   std::string_view request_type, std::string_view correlation) {
+  reply(error_frame(code, std::move(message), request_type, correlation));
 }
 
 void connection_state::close(close_code code, std::string_view reason) {
@@ -227,6 +236,7 @@ connection(connection_actor::stateful_pointer<connection_state> self, transport_
         encode(schema::server_shutdown_event{schema::default_reconnect_after_ms}, envelope_now())));
       self->state.close(close_code::going_away, "server-shutdown");
     },
+    [self](close_atom, close_code code) { self->state.close(code, "closed-by-session"); },
   };
 }
 

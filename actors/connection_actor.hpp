@@ -53,12 +53,20 @@ struct connection_state {
   /// MESSAGE_TOO_LARGE, then close 1009.
   void refuse_oversized();
 
-  /// Sends a frame to the client.
+  /// Sends a frame to the client at once.
   void send(text_frame frame);
 
-  /// Sends an error to the client.
-  void send_error(schema::error_code code, std::string message, std::string_view request_type,
-                  std::string_view correlation);
+  /// Sends a reply of the connection's own through the session, so that it
+  /// keeps its place among the replies to the client's earlier requests.
+  void reply(text_frame frame);
+
+  /// An error frame for the client, counted.
+  text_frame error_frame(schema::error_code code, std::string message,
+                         std::string_view request_type, std::string_view correlation);
+
+  /// Replies with an error, in request order.
+  void reply_error(schema::error_code code, std::string message, std::string_view request_type,
+                   std::string_view correlation);
 
   /// Closes with `code` and ends the connection (and with it the session).
   void close(schema::close_code code, std::string_view reason);

@@ -26,6 +26,9 @@ using session_actor = caf::typed_actor<
   caf::reacts_to<request_atom, schema::state_request, correlation_id>,
   // CONNECTION: relay an offer, answer, candidate or message (answers ack or error).
   caf::reacts_to<request_atom, schema::relay_request, correlation_id>,
+  // CONNECTION: a reply the connection made itself (a parse or rate error),
+  // sent to the client in the order of its requests.
+  caf::reacts_to<reply_atom, text_frame>,
   // ROOM: an encoded event for the client.
   caf::reacts_to<deliver_atom, text_frame>>;
 
@@ -42,7 +45,10 @@ using room_actor = caf::typed_actor<
   // SESSION: relay from peer `from` (then its userId, empty if none). One
   // way, as relays are the hot path: the room itself sends the sender's
   // session the ack (if a correlationId came) or the error.
-  caf::reacts_to<relay_atom, schema::relay_request, std::string, std::string, correlation_id>>;
+  caf::reacts_to<relay_atom, schema::relay_request, std::string, std::string, correlation_id>,
+  // SESSION: answers once the room has handled every earlier message of the
+  // asker, so its relays' acks and errors are out (keeps replies in order).
+  caf::replies_to<sync_atom>::with<caf::ok_atom>>;
 
 /// The ROOM DIRECTORY of this node: room id -> room. Creates rooms on first
 /// join and forgets them when they exit.
@@ -75,6 +81,8 @@ using connection_actor = caf::typed_actor<
   // itself: time to check liveness and ping.
   caf::reacts_to<heartbeat_atom>,
   // SERVER: the server is shutting down.
-  caf::reacts_to<shutdown_atom>>;
+  caf::reacts_to<shutdown_atom>,
+  // SESSION: close the socket with this code and end.
+  caf::reacts_to<close_atom, schema::close_code>>;
 
 } // namespace signaling::actors

@@ -5,6 +5,7 @@
 
 #include "schema/client_messages.hpp"
 #include "schema/error_code.hpp"
+#include "schema/limits.hpp"
 #include "schema/server_messages.hpp"
 
 #include <caf/atom.hpp>
@@ -71,6 +72,7 @@ CAF_ADD_TYPE_ID(signaling, (signaling::schema::state_request))
 CAF_ADD_TYPE_ID(signaling, (signaling::schema::relay_request))
 CAF_ADD_TYPE_ID(signaling, (signaling::schema::peer_description))
 CAF_ADD_TYPE_ID(signaling, (signaling::schema::room_description))
+CAF_ADD_TYPE_ID(signaling, (signaling::schema::close_code))
 
 // Atoms name what a message asks for; at most 10 characters each in 0.17.
 CAF_ADD_ATOM(signaling, signaling::actors, join_atom, "join")
@@ -89,5 +91,8 @@ CAF_ADD_ATOM(signaling, signaling::actors, pong_atom, "pong")
 CAF_ADD_ATOM(signaling, signaling::actors, closed_atom, "closed")
 CAF_ADD_ATOM(signaling, signaling::actors, heartbeat_atom, "heartbeat")
 CAF_ADD_ATOM(signaling, signaling::actors, shutdown_atom, "shutdown")
+CAF_ADD_ATOM(signaling, signaling::actors, sync_atom, "sync")
+CAF_ADD_ATOM(signaling, signaling::actors, close_atom, "close")
+CAF_ADD_ATOM(signaling, signaling::actors, reply_atom, "reply")
 
 CAF_END_TYPE_ID_BLOCK(signaling)

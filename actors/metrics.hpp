@@ -9,6 +9,10 @@ namespace signaling::actors {
 
 struct server_metrics {
   std::atomic<std::int64_t> connections_open{0};
+  /// WebSocket sockets still held by net/, which may outlive their
+  /// connection actor while a close handshake or a last write finishes.
+  std::atomic<std::int64_t> sockets_open{0};
+  std::atomic<std::int64_t> sessions_open{0};
   std::atomic<std::uint64_t> connections_total{0};
   std::atomic<std::int64_t> rooms_open{0};
   std::atomic<std::uint64_t> rooms_created_total{0};

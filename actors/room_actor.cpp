@@ -167,6 +167,7 @@ room_actor::behavior_type room(room_actor::stateful_pointer<room_state> self,
            const std::string& from_user_id, const correlation_id& correlation) {
       self->state.relay(request, from, from_user_id, correlation);
     },
+    [](sync_atom) { return caf::ok_atom_v; },
   };
 }
 

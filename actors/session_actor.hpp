@@ -7,15 +7,54 @@
 
 #include <caf/typed_event_based_actor.hpp>
 
+#include <deque>
 #include <map>
 #include <string>
+#include <variant>
 
 namespace signaling::actors {
+
+/// A client request as the session queues it: one for the rooms, or a reply
+/// the connection made itself (a parse or rate error) that must still leave
+/// in request order.
+struct client_request {
+  std::variant<schema::join_request, schema::leave_request, schema::state_request,
+               schema::relay_request, text_frame>
+    body;
+  correlation_id correlation;
+};
 
 struct session_state {
   // -- constants ---------------------------------------------------------------
 
   const char* name = "session";
+
+  // -- request order -----------------------------------------------------------
+  //
+  // Replies leave in the order of the client's requests. A request that
+  // needs another actor's answer (join, leave, state) holds the ones behind
+  // it until it is answered; a relay does not, but its ack or error comes
+  // from its room, so a later request answered elsewhere first waits for
+  // that room to confirm it has answered every relay sent to it (sync).
+
+  /// Queues `request` behind any unanswered one and runs what can run.
+  void accept(client_request request);
+
+  /// Runs queued requests until one must wait for an answer.
+  void resume();
+
+  /// The request that held the queue was answered.
+  void finish_request();
+
+  /// The room whose answers come in order with this request's reply (its
+  /// replies are sent by, or travel behind, that room); null when the reply
+  /// comes from elsewhere.
+  [[nodiscard]] room_actor answered_by(const client_request& request) const;
+
+  void handle(client_request& request);
+
+  /// The connection ended: quits once the request in flight is answered.
+  void end();
 
   // -- operations --------------------------------------------------------------
 
@@ -61,6 +100,18 @@ struct session_state {
 
   /// Rooms this peer is a member of, by id.
   std::map<std::string, room_actor> rooms;
+
+  /// Requests behind the one being answered, in arrival order.
+  std::deque<client_request> backlog;
+
+  /// A request awaits another actor's answer.
+  bool busy = false;
+
+  /// The session ends as soon as nothing is in flight.
+  bool ending = false;
+
+  /// The room of the latest relays, which may still send their ack or error.
+  room_actor unanswered_relays;
 };
 
 /// Spawned by its connection; ends with it (for now: resume comes next).

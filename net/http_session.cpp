@@ -45,6 +45,10 @@ std::string metrics_text() {
   };
   write("signal_connections_open", "gauge", "Open WebSocket connections.",
         metrics.connections_open.load());
+  write("signal_sockets_open", "gauge",
+        "WebSocket sockets held, including those finishing a close after their connection ended.",
+        metrics.sockets_open.load());
+  write("signal_sessions_open", "gauge", "Peer sessions alive.", metrics.sessions_open.load());
   write("signal_connections_total", "counter", "WebSocket connections accepted.",
         metrics.connections_total.load());
   write("signal_rooms_open", "gauge", "Rooms with at least one member.", metrics.rooms_open.load());
@@ -159,18 +163,16 @@ void http_session::on_read(beast::error_code ec, std::size_t) {
   }
   auto request = parser_->release();
   auto target = std::string_view{request.target().data(), request.target().size()};
-  if (websocket::is_upgrade(request) && target.substr(0, target.find('?')) == "/ws") {
+  if (websocket::is_upgrade(request)) {
+    if (target.substr(0, target.find('?')) != "/ws") {
+      refuse(request, http::status::not_found, "no WebSocket endpoint here; connect to /ws\n");
+      return;
+    }
     auto origin = request[http::field::origin];
     if (!origin_allowed(*context_, std::string_view{origin.data(), origin.size()})) {
       actors::log(actors::log_level::info, "origin-refused",
                   {{"origin", std::string_view{origin.data(), origin.size()}}});
-      auto refusal = std::make_shared<response>(
-        make_response(request, http::status::forbidden, "origin not allowed\n", "text/plain"));
-      refusal->keep_alive(false);
-      http::async_write(stream_, *refusal,
-                        [self = shared_from_this(), refusal](beast::error_code ec, std::size_t n) {
-                          self->on_write(false, ec, n);
-                        });
+      refuse(request, http::status::forbidden, "origin not allowed\n");
       return;
     }
     stream_.expires_never();
@@ -185,6 +187,18 @@ void http_session::on_read(beast::error_code ec, std::size_t) {
   http::async_write(stream_, *answer,
                     [self = shared_from_this(), answer, keep_alive](
                       beast::error_code ec, std::size_t n) { self->on_write(keep_alive, ec, n); });
+}
+
+void http_session::refuse(const http::request<http::string_body>& request, http::status status,
+                          std::string body) {
+  // A refused upgrade ends the connection: the client wanted a WebSocket.
+  auto refusal =
+    std::make_shared<response>(make_response(request, status, std::move(body), "text/plain"));
+  refusal->keep_alive(false);
+  http::async_write(stream_, *refusal,
+                    [self = shared_from_this(), refusal](beast::error_code ec, std::size_t n) {
+                      self->on_write(false, ec, n);
+                    });
 }
 
 void http_session::on_write(bool keep_alive, beast::error_code ec, std::size_t) {

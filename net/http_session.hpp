@@ -22,6 +22,9 @@ public:
 private:
   void do_read();
   void on_read(boost::beast::error_code ec, std::size_t bytes);
+  /// Answers a refused upgrade with `status` and closes.
+  void refuse(const boost::beast::http::request<boost::beast::http::string_body>& request,
+              boost::beast::http::status status, std::string body);
   void on_write(bool keep_alive, boost::beast::error_code ec, std::size_t bytes);
 
   boost::beast::tcp_stream stream_;

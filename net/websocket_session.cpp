@@ -4,6 +4,7 @@
 
 #include "actors/connection_actor.hpp"
 #include "actors/log.hpp"
+#include "actors/metrics.hpp"
 
 #include <boost/asio/post.hpp>
 
@@ -24,13 +25,15 @@ constexpr std::size_t read_chunk_bytes = 16 * std::size_t{1024};
 
 websocket_session::websocket_session(boost::asio::ip::tcp::socket&& socket,
                                      std::shared_ptr<server_context> context)
-  : stream_(std::move(socket)), context_(std::move(context)) {
-  // nop
+  : stream_(std::move(socket)), context_(std::move(context)),
+    queue_(context_->settings.max_outgoing_bytes), close_deadline_(stream_.get_executor()) {
+  actors::server_metrics::instance().sockets_open.fetch_add(1, std::memory_order_relaxed);
 }
 
 websocket_session::~websocket_session() {
   if (actor_)
     context_->connections.remove(actor_);
+  actors::server_metrics::instance().sockets_open.fetch_sub(1, std::memory_order_relaxed);
 }
 
 void websocket_session::run(http::request<http::string_body> request) {
@@ -78,6 +81,11 @@ void websocket_session::do_read() {
 
 void websocket_session::on_read(beast::error_code ec, std::size_t) {
   if (ec) {
+    // A close handshake finished, or the peer is gone (EOF, reset, abort):
+    // either way nothing more will be written, and a write stuck on a peer
+    // that stopped reading must not pin the socket.
+    if (ec != websocket::error::closed)
+      drop_socket();
     finish(ec == websocket::error::closed);
     return;
   }
@@ -100,23 +108,27 @@ void websocket_session::on_read(beast::error_code ec, std::size_t) {
 }
 
 void websocket_session::send(std::shared_ptr<const std::string> frame) {
-  submit(outgoing{outgoing::kind::text, std::move(frame)});
+  submit(outgoing_frame::make_text(std::move(frame)));
 }
 
 void websocket_session::ping() {
-  submit(outgoing{outgoing::kind::ping, nullptr});
+  submit(outgoing_frame::make_ping());
 }
 
 void websocket_session::close(schema::close_code code) {
-  submit(outgoing{outgoing::kind::close, nullptr, code});
+  submit(outgoing_frame::make_close(code));
 }
 
-void websocket_session::submit(outgoing item) {
+void websocket_session::abort() {
+  boost::asio::post(stream_.get_executor(), [self = shared_from_this()] { self->drop_socket(); });
+}
+
+void websocket_session::submit(outgoing_frame frame) {
   bool first = false;
   {
     std::lock_guard<std::mutex> guard{submitted_mutex_};
     first = submitted_.empty();
-    submitted_.emplace_back(std::move(item));
+    submitted_.emplace_back(std::move(frame));
   }
   if (first)
     boost::asio::post(stream_.get_executor(),
@@ -124,82 +136,85 @@ void websocket_session::submit(outgoing item) {
 }
 
 void websocket_session::drain_submitted() {
-  std::vector<outgoing> batch;
+  std::vector<outgoing_frame> batch;
   {
     std::lock_guard<std::mutex> guard{submitted_mutex_};
     batch.swap(submitted_);
   }
-  for (auto& item : batch)
-    enqueue(std::move(item));
+  for (auto& frame : batch)
+    enqueue(std::move(frame));
 }
 
-void websocket_session::abort() {
-  boost::asio::post(stream_.get_executor(), [self = shared_from_this()] {
-    self->closing_ = true;
-    self->queue_.clear();
-    beast::error_code ignored;
-    beast::get_lowest_layer(self->stream_).socket().close(ignored);
-  });
-}
-
-void websocket_session::enqueue(outgoing item) {
-  if (closing_)
-    return;
-  if (item.what == outgoing::kind::close) {
-    closing_ = true;
-  } else if (item.what == outgoing::kind::text) {
-    queued_bytes_ += item.text->size();
-    if (queued_bytes_ > context_->settings.max_outgoing_bytes) {
-      // The client reads too slowly: drop what is queued and close 1013.
-      log(log_level::info, "slow-reader", {{"queuedBytes", std::to_string(queued_bytes_)}});
-      queue_.erase(queue_.begin() + (writing_ ? 1 : 0), queue_.end());
-      queued_bytes_ = writing_ && queue_.front().text ? queue_.front().text->size() : 0;
-      closing_ = true;
-      item = outgoing{outgoing::kind::close, nullptr, schema::close_code::overloaded};
-      // The actor ends at once; the close handshake finishes without it.
+void websocket_session::enqueue(outgoing_frame frame) {
+  auto closing = frame.what == outgoing_frame::kind::close;
+  switch (queue_.push(std::move(frame))) {
+    case write_queue::push_result::refused:
+      return;
+    case write_queue::push_result::overflowed:
+      // The client reads too slowly: what was queued is dropped for a close
+      // 1013, and the actor ends at once (the handshake finishes without it).
+      log(log_level::info, "slow-reader",
+          {{"limitBytes", std::to_string(context_->settings.max_outgoing_bytes)}});
       caf::anon_send(actor_, actors::closed_atom_v, false);
-    }
+      closing = true;
+      break;
+    case write_queue::push_result::queued:
+      break;
   }
-  queue_.push_back(std::move(item));
-  if (!writing_)
-    do_write();
+  if (closing)
+    arm_close_deadline();
+  do_write();
 }
 
 void websocket_session::do_write() {
-  writing_ = true;
-  auto& item = queue_.front();
+  const auto* frame = queue_.next();
+  if (frame == nullptr)
+    return;
+  // The handler keeps this session, and with it the queue entry whose text
+  // the write reads, alive until the write completes.
   auto handler = [self = shared_from_this()](beast::error_code ec, std::size_t = 0) {
     self->on_write(ec);
   };
-  switch (item.what) {
-    case outgoing::kind::text:
+  switch (frame->what) {
+    case outgoing_frame::kind::text:
       stream_.text(true);
-      stream_.async_write(boost::asio::buffer(*item.text), std::move(handler));
+      stream_.async_write(boost::asio::buffer(*frame->text), std::move(handler));
       break;
-    case outgoing::kind::ping:
+    case outgoing_frame::kind::ping:
       stream_.async_ping({}, std::move(handler));
       break;
-    case outgoing::kind::close:
-      stream_.async_close(websocket::close_reason{static_cast<std::uint16_t>(item.code)},
+    case outgoing_frame::kind::close:
+      stream_.async_close(websocket::close_reason{static_cast<std::uint16_t>(frame->code)},
                           std::move(handler));
       break;
   }
 }
 
 void websocket_session::on_write(beast::error_code ec) {
-  auto finished = std::move(queue_.front());
-  queue_.pop_front();
-  writing_ = false;
-  if (finished.what == outgoing::kind::text)
-    queued_bytes_ -= finished.text->size();
-  if (ec || finished.what == outgoing::kind::close) {
-    queue_.clear();
-    closing_ = true;
+  auto written = queue_.complete();
+  if (ec || written.what == outgoing_frame::kind::close) {
+    drop_socket();
     finish(false);
     return;
   }
-  if (!queue_.empty())
-    do_write();
+  do_write();
+}
+
+void websocket_session::arm_close_deadline() {
+  // A client that reads nothing for a whole heartbeat interval would be
+  // dropped as silent anyway; a closing one gets the same time to flush.
+  close_deadline_.expires_after(std::chrono::milliseconds{context_->settings.heartbeat_ms});
+  close_deadline_.async_wait([self = shared_from_this()](beast::error_code ec) {
+    if (!ec)
+      self->drop_socket();
+  });
+}
+
+void websocket_session::drop_socket() {
+  queue_.end();
+  close_deadline_.cancel();
+  beast::error_code ignored;
+  beast::get_lowest_layer(stream_).socket().close(ignored);
 }
 
 void websocket_session::finish(bool clean) {

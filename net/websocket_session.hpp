@@ -6,13 +6,14 @@
 #include "actors/interfaces.hpp"
 #include "actors/transport.hpp"
 #include "net/server_context.hpp"
+#include "net/write_queue.hpp"
 
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket.hpp>
 
-#include <deque>
 #include <memory>
 #include <mutex>
 #include <vector>
@@ -37,23 +38,20 @@ public:
   void abort() override;
 
 private:
-  /// One queued write: a text frame, a ping, or the final close.
-  struct outgoing {
-    enum class kind { text, ping, close } what;
-    std::shared_ptr<const std::string> text;
-    schema::close_code code = schema::close_code::normal;
-  };
-
-  /// Called from any thread: hands `item` to the strand, one post per batch.
-  void submit(outgoing item);
+  /// Called from any thread: hands `frame` to the strand, one post per batch.
+  void submit(outgoing_frame frame);
   void drain_submitted();
   void on_accept(boost::beast::error_code ec);
   void do_read();
   void on_read(boost::beast::error_code ec, std::size_t bytes);
-  void enqueue(outgoing item);
+  void enqueue(outgoing_frame frame);
   void do_write();
   void on_write(boost::beast::error_code ec);
-  /// The socket is gone: tell the actor once and stop.
+  /// Bounds the time a closing socket may take to flush its queue.
+  void arm_close_deadline();
+  /// Drops the socket at once; pending operations complete with an error.
+  void drop_socket();
+  /// The socket is gone: tell the actor once.
   void finish(bool clean);
 
   boost::beast::websocket::stream<boost::beast::tcp_stream> stream_;
@@ -63,12 +61,11 @@ private:
   /// Items submitted by the actor and not yet taken by the strand. Under
   /// load many frames share one post instead of one post each.
   std::mutex submitted_mutex_;
-  std::vector<outgoing> submitted_;
-  std::deque<outgoing> queue_;
-  std::size_t queued_bytes_ = 0;
-  bool writing_ = false;
-  /// A close was queued or the socket failed: nothing more is written.
-  bool closing_ = false;
+  std::vector<outgoing_frame> submitted_;
+  write_queue queue_;
+  /// Armed once a close is queued: a client that stops reading must not
+  /// keep a closed connection's socket and queue forever.
+  boost::asio::steady_timer close_deadline_;
   bool finished_ = false;
 };
 

@@ -23,9 +23,12 @@ inline constexpr std::size_t max_token_length = 8192;
 
 inline constexpr std::size_t max_metadata_bytes = 4 * std::size_t{1024};
 inline constexpr std::size_t max_data_bytes = 16 * std::size_t{1024};
-// Deep enough for any SDP, candidate or application object; a deeper document
-// is INVALID_MESSAGE instead of a stack-hungry parse.
-inline constexpr std::size_t max_json_depth = 32;
+// Nesting allowed inside `data` and `metadata` (any JSON value): deep enough
+// for any real application object; a deeper document is INVALID_MESSAGE
+// instead of a stack-hungry parse.
+inline constexpr std::size_t max_data_depth = 64;
+// The whole frame: the envelope and its payload object add two levels.
+inline constexpr std::size_t max_json_depth = max_data_depth + 2;
 
 // -- rooms ---------------------------------------------------------------------
 
@@ -45,6 +48,10 @@ inline constexpr double default_rate_burst = 200;
 inline constexpr std::uint32_t flood_drop_limit = 400;
 inline constexpr std::uint32_t flood_window_ms = 10'000;
 inline constexpr std::size_t default_max_outgoing_bytes = std::size_t{1024} * 1024;
+// Requests a session holds while an earlier one awaits its answer (replies
+// keep request order). The rate limit keeps real clients far below it; past
+// it the connection closes with close_code::overloaded.
+inline constexpr std::size_t max_queued_requests = 1024;
 inline constexpr std::uint32_t default_drain_ms = 5'000;
 // Clients wait this long after server:shutdown before reconnecting.
 inline constexpr std::uint32_t default_reconnect_after_ms = 1'000;

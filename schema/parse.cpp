@@ -414,6 +414,29 @@ client_body parse_body(std::string_view frame, std::string_view type,
   return parser(frame, payload, options);
 }
 
+/// What a frame too deep to parse whole says of itself: the strings of its
+/// top-level `type` and `correlationId`, read from the raw text, so that its
+/// error still reaches the request it answers.
+void read_shallow_envelope(std::string_view text, parse_error& error) {
+  json::object shallow;
+  for (std::string_view key : {"type", "correlationId"}) {
+    auto raw = raw_member(text, 0, key);
+    if (!raw)
+      continue;
+    std::error_code ec;
+    auto value = json::parse(json::string_view{raw->data(), raw->size()}, ec);
+    if (!ec && value.is_string())
+      shallow[key] = std::move(value);
+  }
+  fields envelope{&shallow, ""};
+  try {
+    error.correlation_id = envelope.optional_string("correlationId", 1, max_correlation_id_length);
+    error.request_type = envelope.optional_string("type", 1, max_type_length).value_or("");
+  } catch (field_error&) {
+    // An invalid type or correlationId is not echoed; the error stands.
+  }
+}
+
 } // namespace
 
 std::variant<client_message, parse_error> parse_client_message(std::string_view text,
@@ -427,10 +450,14 @@ std::variant<client_message, parse_error> parse_client_message(std::string_view 
   std::error_code ec;
   auto document =
     json::parse(json::string_view{text.data(), text.size()}, ec, &resource, json_options);
+  if (ec == json::error::too_deep) {
+    error.message =
+      "JSON nested deeper than " + std::to_string(max_data_depth) + " levels inside the payload";
+    read_shallow_envelope(text, error);
+    return error;
+  }
   if (ec) {
-    error.message = ec == json::error::too_deep
-                      ? "JSON nested deeper than " + std::to_string(max_json_depth) + " levels"
-                      : "frame is not valid JSON: " + ec.message();
+    error.message = "frame is not valid JSON: " + ec.message();
     return error;
   }
   if (!document.is_object()) {

@@ -21,6 +21,7 @@
 
 #include <condition_variable>
 #include <csignal>
+#include <cstdlib>
 #include <cstring>
 #include <deque>
 #include <future>
@@ -102,7 +103,10 @@ pid_t spawn(const std::vector<std::string>& args, int& read_fd) {
 }
 
 std::vector<std::string> server_args(std::vector<std::string> flags, bool listen) {
-  std::vector<std::string> args{SIGNAL_SERVER_BINARY};
+  // SIGNAL_TEST_SERVER runs the suites against another build, e.g. to show
+  // that a new test fails on the code before a fix.
+  const char* binary = std::getenv("SIGNAL_TEST_SERVER");
+  std::vector<std::string> args{binary != nullptr && *binary != 0 ? binary : SIGNAL_SERVER_BINARY};
   if (listen) {
     args.emplace_back("--port=0");
     args.emplace_back("--bind=127.0.0.1");
@@ -875,6 +879,27 @@ bool server_serves(std::uint16_t port, const char* file, int line) {
   auto message = b.expect("room:message", default_timeout, file, line);
   return peer_ids(array_of(joined, "peers")) == std::vector<std::string>{a.peer_id()}
          && !seen.empty() && text_of(payload_of(message), "from") == a.peer_id();
+}
+
+bool settles_at(std::uint16_t port, double connections, double rooms, ms timeout, const char* file,
+                int line) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  bool settled = true;
+  for (auto [gauge, expected] :
+       {std::pair{"signal_connections_open", connections},
+        std::pair{"signal_sockets_open", connections},
+        std::pair{"signal_sessions_open", connections}, std::pair{"signal_rooms_open", rooms}}) {
+    auto left = std::chrono::duration_cast<ms>(deadline - std::chrono::steady_clock::now());
+    auto value = await_metric(port, gauge, expected, std::max(left, ms{0}));
+    if (!value || *value != expected) {
+      report_failure(file, line,
+                     std::string{gauge} + " is "
+                       + (value ? std::to_string(*value) : std::string{"missing"}) + ", not "
+                       + std::to_string(expected));
+      settled = false;
+    }
+  }
+  return settled;
 }
 
 } // namespace signaling::test

@@ -185,4 +185,10 @@ std::string meet(ws_client& a, ws_client& b, ws_client& c, const char* file = __
 bool server_serves(std::uint16_t port, const char* file = __builtin_FILE(),
                    int line = __builtin_LINE());
 
+/// Within `timeout` the server's own gauges come back to `connections` open
+/// connections (with as many sockets and sessions) and `rooms` open rooms;
+/// each gauge that does not is reported.
+bool settles_at(std::uint16_t port, double connections, double rooms, ms timeout = 5s,
+                const char* file = __builtin_FILE(), int line = __builtin_LINE());
+
 } // namespace signaling::test

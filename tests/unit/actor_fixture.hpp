@@ -28,6 +28,8 @@ inline boost::json::object parse_frame(const std::string& text) {
 struct recorder_state {
   const char* name = "recorder";
   std::vector<boost::json::object> frames;
+  /// Close codes the session asked for.
+  std::vector<schema::close_code> closes;
 };
 
 /// Plays a connection: keeps what its session sends, ignores the rest.
@@ -45,6 +47,7 @@ recorder(actors::connection_actor::stateful_pointer<recorder_state> self) {
     },
     [](heartbeat_atom) {},
     [](shutdown_atom) {},
+    [self](close_atom, schema::close_code code) { self->state.closes.push_back(code); },
   };
 }
 

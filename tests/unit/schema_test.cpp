@@ -852,13 +852,32 @@ CAF_TEST(absurd nesting is refused without exhausting the stack) {
   }
 }
 
-CAF_TEST(the nesting limit counts the whole frame) {
-  // Envelope and payload take two of the max_json_depth levels.
+CAF_TEST(data may nest as deep as the data limit and no deeper) {
   auto data = [](std::size_t depth) {
     return frame("room:message", with_room(R"("data":)" + nested_arrays(depth)));
   };
-  accept(data(max_json_depth - 2));
-  CHECK_REFUSED(data(max_json_depth - 1), "INVALID_MESSAGE", "");
+  CAF_CHECK_GREATER_OR_EQUAL(max_data_depth, 64u);
+  accept(data(max_data_depth));
+  CHECK_REFUSED(data(max_data_depth + 1), "INVALID_MESSAGE", "");
+}
+
+CAF_TEST(a frame nested too deep still names its type and correlationId) {
+  auto deep = nested_arrays(max_json_depth + 1);
+  auto error = refuse(R"({"correlationId":"c-deep","type":"room:message","payload":{"roomId":"r",)"
+                      R"("data":)"
+                      + deep + "}}");
+  CAF_CHECK_EQUAL(name_of(error.code), "INVALID_MESSAGE");
+  CAF_CHECK_EQUAL(error.correlation_id.value_or("(none)"), "c-deep");
+  CAF_CHECK_EQUAL(error.request_type, "room:message");
+  // After the deep member too, and with the keys in any order.
+  error = refuse(R"({"payload":{"data":)" + deep
+                 + R"(},"type":"room:message","correlationId":"c-late"})");
+  CAF_CHECK_EQUAL(error.correlation_id.value_or("(none)"), "c-late");
+  CAF_CHECK_EQUAL(error.request_type, "room:message");
+  // A correlationId that is not a valid one is not echoed.
+  error = refuse(R"({"correlationId":7,"type":"ping","payload":)" + deep + "}");
+  CAF_CHECK(!error.correlation_id.has_value());
+  CAF_CHECK_EQUAL(error.request_type, "ping");
 }
 
 CAF_TEST(numbers beyond the double range get a clean verdict) {
