@@ -856,6 +856,91 @@ CAF_TEST(origin allow list) {
   CAF_CHECK_EQUAL(anywhere.handshake_status(), 101);
 }
 
+CAF_TEST(an upgrade anywhere but at ws is refused) {
+  std::vector<std::pair<std::string, std::string>> upgrade{
+    {"Connection", "Upgrade"},
+    {"Upgrade", "websocket"},
+    {"Sec-WebSocket-Version", "13"},
+    {"Sec-WebSocket-Key", "dGhlIHNhbXBsZSBub25jZQ=="}};
+  for (auto target : {"/", "/index.html", "/ws/", "/wss", "/healthz", "/metrics"}) {
+    auto refused = http_request(port(), target, upgrade);
+    CAF_CHECK_EQUAL(refused.status, 404);
+  }
+  CAF_CHECK_EQUAL(http_request(port(), "/ws?x=1", upgrade).status, 101);
+  CAF_MESSAGE("without Upgrade the same paths serve as before");
+  CAF_CHECK_EQUAL(http_get(port(), "/").status, 200);
+  CAF_CHECK_EQUAL(http_get(port(), "/healthz").status, 200);
+}
+
+// -- reply order ---------------------------------------------------------------
+
+CAF_TEST(replies come in the order of the requests) {
+  ws_client a{port()};
+  ws_client b{port()};
+  auto room = unique_room("order");
+  auto other = unique_room("order");
+  join(b, other);
+  CAF_MESSAGE("joins and leaves of one room, sent without waiting");
+  // 180 requests in all: within the default burst of the rate limit.
+  constexpr int rounds = 40;
+  for (int i = 0; i < rounds; ++i) {
+    a.send("room:join", {{"roomId", room}}, "j" + std::to_string(i));
+    a.send("room:leave", {{"roomId", room}}, "l" + std::to_string(i));
+  }
+  for (int i = 0; i < rounds; ++i) {
+    auto joined = a.next();
+    CAF_CHECK_EQUAL(text_of(joined, "type"), "room:joined");
+    CAF_CHECK_EQUAL(text_of(joined, "correlationId"), "j" + std::to_string(i));
+    auto left = a.next();
+    CAF_CHECK_EQUAL(text_of(left, "type"), "room:left");
+    CAF_CHECK_EQUAL(text_of(left, "correlationId"), "l" + std::to_string(i));
+  }
+  CAF_MESSAGE("relays, room and local errors, and requests to other rooms, interleaved");
+  join(a, room);
+  std::vector<std::string> expected;
+  for (int i = 0; i < 20; ++i) {
+    auto id = std::to_string(i);
+    a.send("room:message", {{"roomId", room}, {"data", i}}, "m" + id);
+    expected.emplace_back("ack m" + id);
+    a.send("room:message", {{"roomId", room}, {"to", "nobody"}, {"data", i}}, "p" + id);
+    expected.emplace_back("error p" + id);
+    a.send("room:state", {{"roomId", other}}, "s" + id);
+    expected.emplace_back("error s" + id);
+    a.send_text(R"({"type":"room:state","payload":{},"correlationId":"x)" + id + R"("})");
+    expected.emplace_back("error x" + id);
+    a.send("room:state", {{"roomId", room}}, "r" + id);
+    expected.emplace_back("room:state r" + id);
+  }
+  std::vector<std::string> seen;
+  for (std::size_t i = 0; i < expected.size(); ++i) {
+    auto reply = a.next();
+    seen.emplace_back(text_of(reply, "type") + " " + text_of(reply, "correlationId"));
+  }
+  CAF_CHECK_EQUAL(seen, expected);
+}
+
+CAF_TEST(a frame nested too deep is answered with its correlationId) {
+  ws_client a{port()};
+  auto deep = std::string(200, '[') + std::string(200, ']');
+  a.send_text(R"({"type":"room:message","correlationId":"deep-1","payload":{"roomId":"r","data":)"
+              + deep + "}}");
+  auto error = a.expect_error("INVALID_MESSAGE");
+  CAF_CHECK_EQUAL(text_of(error, "correlationId"), "deep-1");
+  CAF_CHECK_EQUAL(text_of(payload_of(error), "requestType"), "room:message");
+  CAF_MESSAGE("64 levels inside data relay");
+  ws_client b{port()};
+  auto room = unique_room("deep");
+  join(a, room);
+  join(b, room);
+  a.expect("peer:joined");
+  auto nested = std::string(64, '[') + std::string(64, ']');
+  a.send_text(R"({"type":"room:message","correlationId":"deep-2","payload":{"roomId":")" + room
+              + R"(","data":)" + nested + "}}");
+  CAF_CHECK_EQUAL(text_of(a.expect("ack"), "correlationId"), "deep-2");
+  auto relayed = payload_of(b.expect("room:message"));
+  CAF_CHECK_EQUAL(dump(relayed["data"]), nested);
+}
+
 // -- command line --------------------------------------------------------------
 
 CAF_TEST(an unknown flag is refused by name) {

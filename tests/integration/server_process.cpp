@@ -623,9 +623,8 @@ json::object ws_client::next(ms timeout, const char* file, int line) {
     case client_event::kind::text:
       break;
   }
-  std::error_code ec;
-  auto value = json::parse(event.data, ec);
-  if (ec || !value.is_object()) {
+  auto value = parse_server_frame(event.data);
+  if (!value.is_object()) {
     report_failure(file, line, "server frame is not a JSON object: " + event.data);
     return {};
   }
@@ -808,10 +807,19 @@ json::array array_of(const json::object& object, std::string_view key) {
   return x != nullptr && x->is_array() ? x->get_array() : json::array{};
 }
 
-json::object object_from(std::string_view text) {
+json::value parse_server_frame(std::string_view text) {
+  // A client has no nesting limit of its own: relayed data arrives as deep
+  // as the server lets it through.
+  json::parse_options options;
+  options.max_depth = 1024;
   std::error_code ec;
-  auto value = json::parse(text, ec);
-  return !ec && value.is_object() ? value.get_object() : json::object{};
+  auto value = json::parse(text, ec, {}, options);
+  return ec ? json::value{} : value;
+}
+
+json::object object_from(std::string_view text) {
+  auto value = parse_server_frame(text);
+  return value.is_object() ? value.get_object() : json::object{};
 }
 
 std::string dump(const json::value& x) {

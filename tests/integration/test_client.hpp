@@ -154,6 +154,9 @@ json::object object_of(const json::object& object, std::string_view key);
 /// The array at `key`, or an empty array.
 json::array array_of(const json::object& object, std::string_view key);
 
+/// A frame's JSON as a client parses it (null if it is not JSON).
+json::value parse_server_frame(std::string_view text);
+
 /// The object written as JSON text in `text` (test literals); empty if bad.
 json::object object_from(std::string_view text);
 

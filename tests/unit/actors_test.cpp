@@ -42,6 +42,17 @@ std::vector<std::string> without(std::vector<std::string> lines, const std::stri
   return result;
 }
 
+/// Each reply as "type correlationId", in arrival order.
+std::vector<std::string> replies(const std::vector<boost::json::object>& frames) {
+  std::vector<std::string> result;
+  for (const auto& frame : frames) {
+    auto correlation = frame.if_contains("correlationId");
+    result.emplace_back(type_of(frame) + " "
+                        + (correlation ? std::string{correlation->as_string()} : "-"));
+  }
+  return result;
+}
+
 } // namespace
 
 CAF_TEST_FIXTURE_SCOPE(room_tests, actor_fixture)
@@ -184,6 +195,59 @@ CAF_TEST(room left comes after every event the room sent before the leave) {
   CAF_CHECK_EQUAL(trace(take_frames(a)),
                   (std::vector<std::string>{"room:message b 0", "room:message b 1",
                                             "room:message b 2", "room:left"}));
+}
+
+CAF_TEST(replies to joins and leaves sent without waiting keep their order) {
+  auto a = make_peer("a");
+  std::vector<std::string> expected;
+  for (int i = 0; i < 3; ++i) {
+    auto n = std::to_string(i);
+    self->send(a.session, actors::request_atom_v, schema::join_request{"r", "", "{}", true, 0},
+               "j" + n);
+    self->send(a.session, actors::request_atom_v, schema::leave_request{"r"}, "l" + n);
+    expected.emplace_back("room:joined j" + n);
+    expected.emplace_back("room:left l" + n);
+  }
+  run();
+  CAF_CHECK_EQUAL(replies(take_frames(a)), expected);
+  CAF_CHECK_EQUAL(room_count(), 0u);
+}
+
+CAF_TEST(a relay ack comes before the reply to a later request about another room) {
+  auto a = make_peer("a");
+  auto b = make_peer("b");
+  join(a, "r");
+  join(a, "q");
+  join(b, "r");
+  take_frames(a);
+  self->send(a.session, actors::request_atom_v,
+             schema::relay_request{schema::relay_kind::room_message, "r", "", "1"}, "m");
+  self->send(a.session, actors::request_atom_v, schema::state_request{"q"}, "s");
+  CAF_MESSAGE("the session takes both requests before room r runs");
+  for (int i = 0; i < 2; ++i) {
+    sched.prioritize(a.session);
+    sched.run_once();
+  }
+  CAF_MESSAGE("room q gets to answer before room r, if it was asked");
+  auto q =
+    deref<caf::stateful_actor<actors::room_directory_state, actors::room_directory_actor::base>>(
+      directory)
+      .state.rooms.at("q");
+  if (sched.prioritize(q))
+    sched.run_once();
+  run();
+  CAF_CHECK_EQUAL(replies(take_frames(a)), (std::vector<std::string>{"ack m", "room:state s"}));
+}
+
+CAF_TEST(a reply the connection made keeps its place among the replies of the session) {
+  auto a = make_peer("a");
+  self->send(a.session, actors::request_atom_v, schema::join_request{"r", "", "{}", true, 0},
+             std::string{"j"});
+  self->send(a.session, actors::reply_atom_v,
+             actors::text_frame::make(R"({"type":"error","payload":{},"correlationId":"bad"})"));
+  run();
+  CAF_CHECK_EQUAL(replies(take_frames(a)),
+                  (std::vector<std::string>{"room:joined j", "error bad"}));
 }
 
 CAF_TEST(the last two members leaving at once leave no room behind) {
