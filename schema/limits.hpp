@@ -48,9 +48,12 @@ inline constexpr double default_rate_burst = 200;
 inline constexpr std::uint32_t flood_drop_limit = 400;
 inline constexpr std::uint32_t flood_window_ms = 10'000;
 inline constexpr std::size_t default_max_outgoing_bytes = std::size_t{1024} * 1024;
-// Requests a session holds while an earlier one awaits its answer (replies
-// keep request order). The rate limit keeps real clients far below it; past
-// it the connection closes with close_code::overloaded.
+// Replies leave in the order of the client's requests (PROTOCOL.md is silent
+// on order; a client without correlationIds relies on it). The one exception
+// is `pong`, answered by the connection at once: it measures the connection.
+// Requests a session holds while an earlier one awaits its answer: the rate
+// limit keeps real clients far below it; past it the connection closes with
+// close_code::overloaded.
 inline constexpr std::size_t max_queued_requests = 1024;
 inline constexpr std::uint32_t default_drain_ms = 5'000;
 // Clients wait this long after server:shutdown before reconnecting.

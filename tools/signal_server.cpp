@@ -3,6 +3,7 @@
 #include "actors/log.hpp"
 #include "actors/room_directory_actor.hpp"
 #include "net/listener.hpp"
+#include "net/memory_trimmer.hpp"
 #include "tools/server_config.hpp"
 
 #include <caf/actor_system.hpp>
@@ -105,6 +106,8 @@ int main(int argc, char** argv) {
     return 1;
   }
   listener->run();
+  std::make_shared<net::memory_trimmer>(io, std::chrono::milliseconds{config.settings.heartbeat_ms})
+    ->start();
   log(log_level::info, "listening",
       {{"bind", config.bind}, {"port", std::to_string(listener->port())}});
 

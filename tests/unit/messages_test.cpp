@@ -72,6 +72,18 @@ CAF_TEST(an encoded frame crosses the wire with its text) {
   CAF_CHECK_EQUAL(*copy.get_as<actors::text_frame>(1).text, *frame.text);
 }
 
+CAF_TEST(the messages that keep replies in order cross the wire) {
+  auto close = round_trip(caf::make_message(actors::close_atom_v, schema::close_code::overloaded));
+  CAF_REQUIRE((close.match_elements<actors::close_atom, schema::close_code>()));
+  CAF_CHECK(close.get_as<schema::close_code>(1) == schema::close_code::overloaded);
+  auto frame = actors::text_frame::make(R"({"type":"error","payload":{}})");
+  auto reply = round_trip(caf::make_message(actors::reply_atom_v, frame));
+  CAF_REQUIRE((reply.match_elements<actors::reply_atom, actors::text_frame>()));
+  CAF_CHECK_EQUAL(*reply.get_as<actors::text_frame>(1).text, *frame.text);
+  auto sync = round_trip(caf::make_message(actors::sync_atom_v));
+  CAF_CHECK(sync.match_elements<actors::sync_atom>());
+}
+
 CAF_TEST(a protocol error keeps its code and message) {
   auto error = actors::make_protocol_error(schema::error_code::room_full, "room 'r' is full");
   auto copy = round_trip(caf::make_message(error));

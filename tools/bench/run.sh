@@ -3,7 +3,7 @@
 # CPU 0, signal-load to CPU 1, a fresh server per scenario. Prints each
 # scenario's report; BENCHMARKS.md records the figures and this command.
 #
-#   tools/bench/run.sh [scenario...]     (default: latency relay fanout churn idle)
+#   tools/bench/run.sh [scenario...]     (default: latency relay fanout churn idle burst)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 bash tools/setup-deps.sh
@@ -38,8 +38,33 @@ run_scenario() {
   wait "$pid" || true
 }
 
+# Server RSS before, at the peak of and after a burst of 5,000 connections
+# that all close: a 5 s heartbeat, so that ended connections' timers (and
+# with them their actors) are gone when the memory trimmer runs again.
+run_burst() {
+  taskset -c "$server_cpu" build-release/signal-server "${server_flags[@]}" --heartbeat-ms=5000 \
+    --log-level=debug 2>/tmp/signal-bench-server.log &
+  local pid=$!
+  for _ in $(seq 50); do
+    (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
+    sleep 0.1
+  done
+  echo "== burst"
+  local before
+  before=$(awk '/VmRSS/{print $2}' "/proc/$pid/status")
+  taskset -c "$load_cpu" build-release/signal-load idle --port="$port" --server-pid="$pid" \
+    --seconds=1 --connections=5000 --source-addresses=5 | grep server_rss || true
+  local closed
+  closed=$(awk '/VmRSS/{print $2}' "/proc/$pid/status")
+  sleep 8
+  echo "burst_rss_before_kib=$before burst_rss_closed_kib=$closed" \
+    "burst_rss_after_8s_kib=$(awk '/VmRSS/{print $2}' "/proc/$pid/status")"
+  kill -TERM "$pid"
+  wait "$pid" || true
+}
+
 scenarios=("$@")
-[ ${#scenarios[@]} -gt 0 ] || scenarios=(latency relay fanout churn idle)
+[ ${#scenarios[@]} -gt 0 ] || scenarios=(latency relay fanout churn idle burst)
 for scenario in "${scenarios[@]}"; do
   case $scenario in
     latency) run_scenario latency ;;
@@ -47,6 +72,7 @@ for scenario in "${scenarios[@]}"; do
     fanout) run_scenario fanout --rooms=50 --room-size=4 --window=4 ;;
     churn) run_scenario churn --workers=50 ;;
     idle) run_scenario idle --connections=10000 --source-addresses=20 ;;
+    burst) run_burst ;;
     *) echo "unknown scenario $scenario" >&2; exit 2 ;;
   esac
 done
