@@ -13,9 +13,10 @@ using namespace signaling::test;
 
 namespace {
 
-// Short, so that a silent peer is dropped within half a second; the rate
+// Short, so that a silent peer is dropped within about a second, yet long
+// enough for the partners to answer pings on a loaded machine; the rate
 // limit is out of the way of the floods.
-const std::vector<std::string> fast_heartbeat{"--heartbeat-ms=200", "--rate=100000",
+const std::vector<std::string> fast_heartbeat{"--heartbeat-ms=500", "--rate=100000",
                                               "--rate-burst=100000"};
 
 std::string join_frame(const std::string& room) {
@@ -202,7 +203,7 @@ CAF_TEST(a slow reader closed with 1013 that never reads again) {
   // The close frame waits behind the frame in flight, which the client
   // never takes: the socket must still go, within a heartbeat interval.
   server_process small_queue{
-    {"--heartbeat-ms=200", "--max-outgoing-bytes=65536", "--rate=100000", "--rate-burst=100000"}};
+    {"--heartbeat-ms=500", "--max-outgoing-bytes=65536", "--rate=100000", "--rate-burst=100000"}};
   CAF_REQUIRE(small_queue.ok());
   ws_client sender{small_queue.port()};
   auto slow_room = unique_room("slow");

@@ -26,8 +26,10 @@ constexpr int batch = 50;
 // and stop by themselves if it hangs.
 constexpr int max_rounds = 4'000;
 constexpr auto round_pause = 5ms;
+// Long enough for the relaying clients to answer pings on a loaded machine.
+constexpr auto heartbeat = 1000ms;
 // Longer than two heartbeats: the server drops the stalled ones meanwhile.
-constexpr auto stall_time = 600ms;
+constexpr auto stall_time = 2500ms;
 
 /// The ways a storm connection dies.
 enum class ending {
@@ -150,7 +152,8 @@ std::unique_ptr<raw_client> storm_one(std::uint16_t port, const std::string& roo
 } // namespace
 
 CAF_TEST(relays survive a storm of vanishing connections) {
-  server_process server{{"--heartbeat-ms=200", "--rate=100000", "--rate-burst=100000"}};
+  server_process server{{"--heartbeat-ms=" + std::to_string(heartbeat.count()), "--rate=100000",
+                         "--rate-burst=100000"}};
   CAF_REQUIRE(server.ok());
   auto port = server.port();
   std::vector<relay_pair> relays(pairs);
