@@ -50,15 +50,21 @@ void session_state::accept(client_request request) {
     self->send(connection, close_atom_v, schema::close_code::overloaded);
     return;
   }
-  backlog.emplace_back(std::move(request));
-  resume();
+  if (busy || !backlog.empty() || waits_for_relays(request)) {
+    backlog.emplace_back(std::move(request));
+    resume();
+    return;
+  }
+  // The common case, a relay with nothing outstanding, skips the queue.
+  handle(request);
 }
 
 void session_state::resume() {
   while (!busy && !backlog.empty()) {
-    if (unanswered_relays && answered_by(backlog.front()) != unanswered_relays) {
+    if (waits_for_relays(backlog.front())) {
       busy = true;
       auto room = std::exchange(unanswered_relays, room_actor{});
+      unanswered_room_id.clear();
       // Any answer, an error from a room that exited included, comes after
       // every ack and error that room sent before.
       self->request(room, caf::infinite, sync_atom_v)
@@ -90,18 +96,17 @@ void session_state::end() {
     self->quit();
 }
 
-room_actor session_state::answered_by(const client_request& request) const {
-  auto room_of = [this](const std::string& room_id) {
-    auto i = rooms.find(room_id);
-    return i != rooms.end() ? i->second : room_actor{};
-  };
+bool session_state::waits_for_relays(const client_request& request) const {
+  if (!unanswered_relays)
+    return false;
+  // A request about the same room is answered by that room (or, once it
+  // was left, only after that room's answer to the leave), behind its acks.
   return std::visit(
-    [&](const auto& body) -> room_actor {
-      using body_type = std::decay_t<decltype(body)>;
-      if constexpr (std::is_same_v<body_type, text_frame>)
-        return {};
+    [this](const auto& body) {
+      if constexpr (std::is_same_v<std::decay_t<decltype(body)>, text_frame>)
+        return true;
       else
-        return room_of(body.room_id);
+        return body.room_id != unanswered_room_id;
     },
     request.body);
 }
@@ -250,7 +255,10 @@ void session_state::relay(schema::relay_request& request, const correlation_id& 
     return;
   }
   // The room answers the client (ack or error) through deliver_atom.
-  unanswered_relays = i->second;
+  if (unanswered_relays != i->second) {
+    unanswered_relays = i->second;
+    unanswered_room_id = request.room_id;
+  }
   self->send(i->second, relay_atom_v, std::move(request), peer_id, std::string{}, correlation);
 }
 

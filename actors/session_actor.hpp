@@ -46,10 +46,9 @@ struct session_state {
   /// The request that held the queue was answered.
   void finish_request();
 
-  /// The room whose answers come in order with this request's reply (its
-  /// replies are sent by, or travel behind, that room); null when the reply
-  /// comes from elsewhere.
-  [[nodiscard]] room_actor answered_by(const client_request& request) const;
+  /// Whether `request`'s reply could overtake the acks and errors of the
+  /// relays still unanswered (it is about another room, or local).
+  [[nodiscard]] bool waits_for_relays(const client_request& request) const;
 
   void handle(client_request& request);
 
@@ -110,8 +109,10 @@ struct session_state {
   /// The session ends as soon as nothing is in flight.
   bool ending = false;
 
-  /// The room of the latest relays, which may still send their ack or error.
+  /// The room of the latest relays, which may still send their ack or
+  /// error, and its id (kept apart: the peer may have left it since).
   room_actor unanswered_relays;
+  std::string unanswered_room_id;
 };
 
 /// Spawned by its connection; ends with it (for now: resume comes next).

@@ -250,6 +250,26 @@ CAF_TEST(a reply the connection made keeps its place among the replies of the se
                   (std::vector<std::string>{"room:joined j", "error bad"}));
 }
 
+CAF_TEST(a session past its backlog asks its connection to close with 1013) {
+  auto a = make_peer("a");
+  self->send(a.session, actors::request_atom_v, schema::join_request{"r", "", "{}", true, 0},
+             std::string{"j"});
+  for (std::size_t i = 0; i <= schema::max_queued_requests; ++i)
+    self->send(a.session, actors::request_atom_v, schema::state_request{"r"}, std::string{});
+  CAF_MESSAGE("the session takes every request before the directory answers the join");
+  while (sched.prioritize(a.session))
+    sched.run_once();
+  run();
+  const auto& closes = deref<recorder_actor>(a.connection).state.closes;
+  CAF_REQUIRE_EQUAL(closes.size(), 1u);
+  CAF_CHECK(closes.front() == schema::close_code::overloaded);
+  CAF_MESSAGE("what was queued is still answered, in order");
+  auto frames = take_frames(a);
+  CAF_REQUIRE_EQUAL(frames.size(), schema::max_queued_requests + 1);
+  CAF_CHECK_EQUAL(type_of(frames.front()), "room:joined");
+  CAF_CHECK_EQUAL(type_of(frames.back()), "room:state");
+}
+
 CAF_TEST(the last two members leaving at once leave no room behind) {
   auto a = make_peer("a");
   auto b = make_peer("b");

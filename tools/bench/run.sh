@@ -22,15 +22,22 @@ load_cpu=${BENCH_LOAD_CPU:-1}
 server_flags=(--port="$port" --bind=0.0.0.0 --rate=1000000000 --rate-burst=1000000000
               --log-level=warning --scheduler.max-threads=1 ${BENCH_SERVER_FLAGS:-})
 
-run_scenario() {
-  local scenario=$1
-  shift
-  taskset -c "$server_cpu" build-release/signal-server "${server_flags[@]}" 2>/tmp/signal-bench-server.log &
-  local pid=$!
+# Starts a server with the flags given after the common ones and waits for
+# its port; its pid in $pid.
+start_server() {
+  taskset -c "$server_cpu" build-release/signal-server "${server_flags[@]}" "$@" \
+    2>/tmp/signal-bench-server.log &
+  pid=$!
   for _ in $(seq 50); do
     (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
     sleep 0.1
   done
+}
+
+run_scenario() {
+  local scenario=$1
+  shift
+  start_server
   echo "== $scenario $*"
   taskset -c "$load_cpu" build-release/signal-load "$scenario" --port="$port" --server-pid="$pid" \
     --seconds="$seconds" "$@" || echo "(signal-load failed)"
@@ -42,13 +49,7 @@ run_scenario() {
 # that all close: a 5 s heartbeat, so that ended connections' timers (and
 # with them their actors) are gone when the memory trimmer runs again.
 run_burst() {
-  taskset -c "$server_cpu" build-release/signal-server "${server_flags[@]}" --heartbeat-ms=5000 \
-    --log-level=debug 2>/tmp/signal-bench-server.log &
-  local pid=$!
-  for _ in $(seq 50); do
-    (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
-    sleep 0.1
-  done
+  start_server --heartbeat-ms=5000 --log-level=debug
   echo "== burst"
   local before
   before=$(awk '/VmRSS/{print $2}' "/proc/$pid/status")
