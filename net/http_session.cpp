@@ -63,6 +63,12 @@ std::string metrics_text() {
         metrics.errors_sent_total.load());
   write("signal_messages_rate_limited_total", "counter",
         "Client messages dropped by the rate limit.", metrics.messages_rate_limited_total.load());
+  write("signal_frames_across_threads_total", "counter",
+        "Frames queued on a socket by an actor running on another thread.",
+        metrics.frames_across_threads_total.load());
+  write("signal_wakeups_across_threads_total", "counter",
+        "Actors woken from a thread that serves no sockets (timers, shutdown).",
+        metrics.wakeups_across_threads_total.load());
   return out.str();
 }
 

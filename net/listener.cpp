@@ -4,7 +4,7 @@
 #include "actors/log.hpp"
 #include "net/http_session.hpp"
 
-#include <boost/asio/strand.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/beast/core/bind_handler.hpp>
 
 namespace signaling::net {
@@ -12,9 +12,9 @@ namespace signaling::net {
 namespace asio = boost::asio;
 using asio::ip::tcp;
 
-listener::listener(asio::io_context& io, const tcp::endpoint& endpoint,
+listener::listener(io_threads& threads, const tcp::endpoint& endpoint,
                    std::shared_ptr<server_context> context)
-  : io_(io), acceptor_(asio::make_strand(io)), retry_timer_(acceptor_.get_executor()),
+  : threads_(threads), acceptor_(threads.context(0)), retry_timer_(acceptor_.get_executor()),
     context_(std::move(context)) {
   acceptor_.open(endpoint.protocol());
   acceptor_.set_option(asio::socket_base::reuse_address(true));
@@ -39,8 +39,10 @@ unsigned short listener::port() const {
 }
 
 void listener::do_accept() {
-  acceptor_.async_accept(asio::make_strand(io_), boost::beast::bind_front_handler(
-                                                   &listener::on_accept, shared_from_this()));
+  // Each socket's io_context has one thread, which serializes the socket's
+  // handlers as a strand would.
+  acceptor_.async_accept(
+    threads_.next(), boost::beast::bind_front_handler(&listener::on_accept, shared_from_this()));
 }
 
 void listener::on_accept(boost::beast::error_code ec, tcp::socket socket) {

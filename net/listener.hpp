@@ -1,7 +1,8 @@
 // Accepts TCP connections on the server's port; each becomes an http_session
-// on its own strand.
+// on the next io thread in turn, which serves it for its whole life.
 #pragma once
 
+#include "net/io_threads.hpp"
 #include "net/server_context.hpp"
 
 #include <boost/asio/io_context.hpp>
@@ -16,7 +17,7 @@ namespace signaling::net {
 class listener : public std::enable_shared_from_this<listener> {
 public:
   /// Binds and listens; throws boost::system::system_error on failure.
-  listener(boost::asio::io_context& io, const boost::asio::ip::tcp::endpoint& endpoint,
+  listener(io_threads& threads, const boost::asio::ip::tcp::endpoint& endpoint,
            std::shared_ptr<server_context> context);
 
   void run();
@@ -31,7 +32,7 @@ private:
   void do_accept();
   void on_accept(boost::beast::error_code ec, boost::asio::ip::tcp::socket socket);
 
-  boost::asio::io_context& io_;
+  io_threads& threads_;
   boost::asio::ip::tcp::acceptor acceptor_;
   /// Paces accepting after a failure such as running out of descriptors.
   boost::asio::steady_timer retry_timer_;

@@ -1,5 +1,5 @@
 // The socket side of a connection. Every member is touched only on the
-// session's strand: transport calls from actor threads post onto it.
+// socket's own thread: transport calls from other threads post onto it.
 #include "net/websocket_session.hpp"
 
 #include "actors/connection_actor.hpp"
@@ -25,8 +25,10 @@ constexpr std::size_t read_chunk_bytes = 16 * std::size_t{1024};
 
 websocket_session::websocket_session(boost::asio::ip::tcp::socket&& socket,
                                      std::shared_ptr<server_context> context)
-  : stream_(std::move(socket)), context_(std::move(context)),
-    queue_(context_->settings.max_outgoing_bytes), close_deadline_(stream_.get_executor()) {
+  : stream_(std::move(socket)),
+    home_(*stream_.get_executor().target<boost::asio::io_context::executor_type>()),
+    context_(std::move(context)), queue_(context_->settings.max_outgoing_bytes),
+    close_deadline_(stream_.get_executor()) {
   actors::server_metrics::instance().sockets_open.fetch_add(1, std::memory_order_relaxed);
 }
 
@@ -124,6 +126,13 @@ void websocket_session::abort() {
 }
 
 void websocket_session::submit(outgoing_frame frame) {
+  if (home_.running_in_this_thread()) {
+    // Frames an actor queued from another thread go first: one order.
+    drain_submitted();
+    enqueue(std::move(frame));
+    return;
+  }
+  actors::count(actors::server_metrics::instance().frames_across_threads_total);
   bool first = false;
   {
     std::lock_guard<std::mutex> guard{submitted_mutex_};
@@ -131,8 +140,7 @@ void websocket_session::submit(outgoing_frame frame) {
     submitted_.emplace_back(std::move(frame));
   }
   if (first)
-    boost::asio::post(stream_.get_executor(),
-                      [self = shared_from_this()] { self->drain_submitted(); });
+    boost::asio::post(home_, [self = shared_from_this()] { self->drain_submitted(); });
 }
 
 void websocket_session::drain_submitted() {

@@ -38,7 +38,8 @@ public:
   void abort() override;
 
 private:
-  /// Called from any thread: hands `frame` to the strand, one post per batch.
+  /// Called from any thread. On the socket's own thread `frame` is queued at
+  /// once; from another it waits in `submitted_`, one post per batch.
   void submit(outgoing_frame frame);
   void drain_submitted();
   void on_accept(boost::beast::error_code ec);
@@ -55,10 +56,12 @@ private:
   void finish(bool clean);
 
   boost::beast::websocket::stream<boost::beast::tcp_stream> stream_;
+  /// The io_context whose one thread serves this socket.
+  boost::asio::io_context::executor_type home_;
   boost::beast::flat_buffer buffer_;
   std::shared_ptr<server_context> context_;
   actors::connection_actor actor_;
-  /// Items submitted by the actor and not yet taken by the strand. Under
+  /// Items submitted from other threads and not yet taken by home_. Under
   /// load many frames share one post instead of one post each.
   std::mutex submitted_mutex_;
   std::vector<outgoing_frame> submitted_;

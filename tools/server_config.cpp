@@ -3,19 +3,19 @@
 
 #include "actors/log.hpp"
 
+#include <algorithm>
+#include <thread>
+
 namespace signaling::tools {
 
 server_config::server_config() {
-  // CAF's workers spin, then poll with 50 us naps, before they sleep until
-  // woken. The server shares its cores with the Beast I/O thread, which the
-  // spinning starves, and the naps add their length to every idle hop:
-  // sleeping at once halves unloaded latency (BENCHMARKS.md). Flags or the
-  // config file may still set them.
-  set("work-stealing.aggressive-poll-attempts", size_t{0});
-  set("work-stealing.moderate-poll-attempts", size_t{0});
+  // An actor handles at most this many messages per turn before the
+  // sockets of its thread get theirs (CAF's default is unbounded).
+  set("scheduler.max-throughput", size_t{100});
   auto& s = settings;
   opt_group{custom_options_, "global"}
     .add(port, "port", "TCP port for HTTP and WebSocket (0: any free port)")
+    .add(threads, "threads", "threads serving sockets and actors (default: one per core)")
     .add(bind, "bind", "address to listen on")
     .add(s.heartbeat_ms, "heartbeat-ms", "ping interval; a peer silent this long is dropped")
     .add(s.max_message_bytes, "max-message-bytes", "largest accepted frame")
@@ -38,6 +38,8 @@ std::optional<std::string> server_config::validate() const {
   actors::log_level ignored;
   if (!actors::parse_log_level(log_level, ignored))
     return "--log-level must be debug, info, warning or error, not '" + log_level + "'";
+  if (threads < 1 || threads > 1024)
+    return "--threads must be between 1 and 1024";
   if (s.heartbeat_ms < 100)
     return "--heartbeat-ms must be at least 100";
   if (s.max_message_bytes < 1024)
@@ -54,6 +56,10 @@ std::optional<std::string> server_config::validate() const {
   if (s.max_outgoing_bytes < s.max_message_bytes)
     return "--max-outgoing-bytes must be at least --max-message-bytes";
   return std::nullopt;
+}
+
+std::size_t server_config::default_threads() {
+  return std::max(1U, std::thread::hardware_concurrency());
 }
 
 std::vector<std::string> server_config::origins() const {

@@ -22,11 +22,16 @@ public:
   /// --allowed-origins split at commas.
   [[nodiscard]] std::vector<std::string> origins() const;
 
+  /// One thread per core.
+  [[nodiscard]] static std::size_t default_threads();
+
   std::uint16_t port = 8080;
   std::string bind = "0.0.0.0";
   std::string allowed_origins;
   std::string web_root = SIGNAL_DEFAULT_WEB_ROOT;
   std::string log_level = "info";
+  /// Threads serving sockets and actors alike.
+  std::size_t threads = default_threads();
   actors::server_settings settings;
 };
 

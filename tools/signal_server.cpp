@@ -2,6 +2,8 @@
 // listener, and drains clients on SIGINT/SIGTERM.
 #include "actors/log.hpp"
 #include "actors/room_directory_actor.hpp"
+#include "net/io_scheduler.hpp"
+#include "net/io_threads.hpp"
 #include "net/listener.hpp"
 #include "net/memory_trimmer.hpp"
 #include "tools/server_config.hpp"
@@ -15,7 +17,9 @@
 
 #include <chrono>
 #include <csignal>
+#include <future>
 #include <iostream>
+#include <optional>
 
 namespace {
 
@@ -24,15 +28,18 @@ namespace asio = boost::asio;
 using actors::log;
 using actors::log_level;
 
-/// Closes every connection with server:shutdown + 1001, then stops `io` when
-/// all are gone or the drain time is up.
+/// Closes every connection with server:shutdown + 1001, then reports done
+/// when all are gone or the drain time is up.
 class drain {
 public:
   drain(asio::io_context& io, std::shared_ptr<net::server_context> context,
         std::shared_ptr<net::listener> listener)
-    : io_(io), timer_(io), context_(std::move(context)), listener_(std::move(listener)) {
+    : timer_(io), context_(std::move(context)), listener_(std::move(listener)) {
     // nop
   }
+
+  /// Ready once the drain has ended.
+  [[nodiscard]] std::future<void> done() { return done_.get_future(); }
 
   void start() {
     listener_->stop();
@@ -47,18 +54,18 @@ public:
 private:
   void poll() {
     if (context_->connections.size() == 0 || std::chrono::steady_clock::now() >= deadline_) {
-      io_.stop();
+      done_.set_value();
       return;
     }
     timer_.expires_after(std::chrono::milliseconds{20});
     timer_.async_wait([this](boost::system::error_code) { poll(); });
   }
 
-  asio::io_context& io_;
   asio::steady_timer timer_;
   std::shared_ptr<net::server_context> context_;
   std::shared_ptr<net::listener> listener_;
   std::chrono::steady_clock::time_point deadline_;
+  std::promise<void> done_;
 };
 
 } // namespace
@@ -81,45 +88,60 @@ int main(int argc, char** argv) {
   actors::set_log_level(level);
   config.add_message_types<caf::id_block::signaling>();
 
-  // The io_context outlives the actor system: actors still running while
-  // the system shuts down may post to their sockets.
-  asio::io_context io{1};
+  // Actors run on the threads that serve the sockets (net/io_scheduler).
+  // The threads outlive the actor system, which needs them to wind down.
+  net::io_threads threads{config.threads};
+  net::io_scheduler::install(config, threads);
+  auto& control = threads.context(0);
   // Installed first: from here on SIGINT/SIGTERM drain instead of killing.
-  asio::signal_set signals{io, SIGINT, SIGTERM};
-  caf::actor_system system{config};
-  auto directory = system.spawn(actors::room_directory);
-  auto context = std::make_shared<net::server_context>(system, directory, config.settings);
+  asio::signal_set signals{control, SIGINT, SIGTERM};
+  std::optional<caf::actor_system> system;
+  system.emplace(config);
+  threads.start();
+  auto directory = system->spawn(actors::room_directory);
+  auto context = std::make_shared<net::server_context>(*system, directory, config.settings);
   context->allowed_origins = config.origins();
   context->web_root = config.web_root;
   if (context->allowed_origins.empty())
     log(log_level::warning, "all-origins-allowed",
         {{"hint", "set --allowed-origins to the origins of your web app"}});
 
+  // Ends the actors, waits for them, then stops the threads: only then may
+  // the asio objects below, which the threads use, be destroyed.
+  auto stop = [&] {
+    context->connections.terminate_all();
+    caf::anon_send_exit(directory, caf::exit_reason::user_shutdown);
+    directory = nullptr;
+    system.reset();
+    threads.stop();
+  };
   std::shared_ptr<net::listener> listener;
   try {
     asio::ip::tcp::endpoint endpoint{asio::ip::make_address(config.bind), config.port};
-    listener = std::make_shared<net::listener>(io, endpoint, context);
+    listener = std::make_shared<net::listener>(threads, endpoint, context);
   } catch (const std::exception& failure) {
     std::cerr << "signal-server: cannot listen on " << config.bind << ':' << config.port << ": "
               << failure.what() << '\n';
-    caf::anon_send_exit(directory, caf::exit_reason::user_shutdown);
+    stop();
     return 1;
   }
   listener->run();
-  std::make_shared<net::memory_trimmer>(io, std::chrono::milliseconds{config.settings.heartbeat_ms})
+  std::make_shared<net::memory_trimmer>(control,
+                                        std::chrono::milliseconds{config.settings.heartbeat_ms})
     ->start();
   log(log_level::info, "listening",
-      {{"bind", config.bind}, {"port", std::to_string(listener->port())}});
+      {{"bind", config.bind},
+       {"port", std::to_string(listener->port())},
+       {"threads", std::to_string(threads.size())}});
 
-  drain draining{io, context, listener};
+  drain draining{control, context, listener};
+  auto drained = draining.done();
   signals.async_wait([&draining](boost::system::error_code ec, int) {
     if (!ec)
       draining.start();
   });
-  io.run();
-
-  context->connections.terminate_all();
-  caf::anon_send_exit(directory, caf::exit_reason::user_shutdown);
+  drained.wait();
+  stop();
   log(log_level::info, "stopped");
   return 0;
 }
