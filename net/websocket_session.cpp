@@ -39,6 +39,7 @@ websocket_session::~websocket_session() {
 }
 
 void websocket_session::run(http::request<http::string_body> request) {
+  stream_.next_layer().set_owner(shared_from_this());
   // Our own heartbeat pings and drops silent peers (PROTOCOL.md), so Beast's
   // idle timer is off; the timeout bounds only the opening and closing
   // handshakes.
@@ -175,26 +176,45 @@ void websocket_session::enqueue(outgoing_frame frame) {
 }
 
 void websocket_session::do_write() {
-  const auto* frame = queue_.next();
-  if (frame == nullptr)
-    return;
-  // The handler keeps this session, and with it the queue entry whose text
-  // the write reads, alive until the write completes.
-  auto handler = [self = shared_from_this()](beast::error_code ec, std::size_t = 0) {
-    self->on_write(ec);
-  };
-  switch (frame->what) {
-    case outgoing_frame::kind::text:
-      stream_.text(true);
-      stream_.async_write(boost::asio::buffer(*frame->text), std::move(handler));
-      break;
-    case outgoing_frame::kind::ping:
+  auto& gather = stream_.next_layer();
+  while (!queue_.in_flight() && !waiting_for_socket_) {
+    if (!gather.writable()) {
+      // The client reads slower than we write: wait for the socket.
+      waiting_for_socket_ = true;
+      gather.async_wait_writable([self = shared_from_this()](beast::error_code ec) {
+        self->waiting_for_socket_ = false;
+        if (!ec) {
+          self->do_write();
+          return;
+        }
+        self->drop_socket();
+        self->finish(false);
+      });
+      return;
+    }
+    const auto* frame = queue_.next();
+    if (frame == nullptr)
+      return;
+    if (frame->what == outgoing_frame::kind::text) {
+      // Copied into the gathered bytes: done as far as the queue goes.
+      auto written = gather.write_text_frame(*frame->text);
+      queue_.complete();
+      if (!written) {
+        drop_socket();
+        finish(false);
+        return;
+      }
+      continue;
+    }
+    // Control frames go through Beast, which knows the close handshake.
+    auto handler = [self = shared_from_this()](beast::error_code ec, std::size_t = 0) {
+      self->on_write(ec);
+    };
+    if (frame->what == outgoing_frame::kind::ping)
       stream_.async_ping({}, std::move(handler));
-      break;
-    case outgoing_frame::kind::close:
+    else
       stream_.async_close(websocket::close_reason{static_cast<std::uint16_t>(frame->code)},
                           std::move(handler));
-      break;
   }
 }
 

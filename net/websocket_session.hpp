@@ -5,6 +5,7 @@
 
 #include "actors/interfaces.hpp"
 #include "actors/transport.hpp"
+#include "net/coalescing_stream.hpp"
 #include "net/server_context.hpp"
 #include "net/write_queue.hpp"
 
@@ -55,7 +56,7 @@ private:
   /// The socket is gone: tell the actor once.
   void finish(bool clean);
 
-  boost::beast::websocket::stream<boost::beast::tcp_stream> stream_;
+  boost::beast::websocket::stream<coalescing_stream> stream_;
   /// The io_context whose one thread serves this socket.
   boost::asio::io_context::executor_type home_;
   boost::beast::flat_buffer buffer_;
@@ -69,6 +70,8 @@ private:
   /// Armed once a close is queued: a client that stops reading must not
   /// keep a closed connection's socket and queue forever.
   boost::asio::steady_timer close_deadline_;
+  /// Set while the gathered bytes wait for the socket to take them.
+  bool waiting_for_socket_ = false;
   bool finished_ = false;
 };
 

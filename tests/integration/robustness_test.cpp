@@ -204,6 +204,39 @@ CAF_TEST(a thousand rapid relays arrive in order) {
   all_quiet({&a, &b, &c});
 }
 
+CAF_TEST(relays of every frame length arrive whole and in order) {
+  // Server frames carry a 7-bit, 16-bit or 64-bit length (RFC 6455 5.2), and
+  // many large ones at once pass the bytes a socket gathers before a write.
+  // An SDP is the one field bounded only by the frame size.
+  server_process big{{"--max-message-bytes=400000", "--rate=100000", "--rate-burst=100000"}};
+  CAF_REQUIRE(big.ok());
+  ws_client a{big.port()};
+  ws_client b{big.port()};
+  auto room = unique_room("lengths");
+  join(a, room);
+  join(b, room);
+  a.expect("peer:joined");
+  const std::vector<std::size_t> sizes{0, 1, 100, 125, 126, 127, 65535, 65536, 70000, 300000};
+  for (int round = 0; round < 3; ++round)
+    for (auto size : sizes)
+      a.send("sdp:offer",
+             json::object{
+               {"roomId", room},
+               {"to", b.peer_id()},
+               {"sdp",
+                {{"type", "offer"}, {"sdp", std::string(size, static_cast<char>('a' + round))}}}});
+  for (int round = 0; round < 3; ++round)
+    for (auto size : sizes) {
+      auto message = b.expect("sdp:offer");
+      CAF_REQUIRE(!message.empty());
+      auto data = object_of(payload_of(message), "sdp").at("sdp").as_string();
+      CAF_CHECK_EQUAL(data.size(), size);
+      CAF_CHECK(std::string_view{data}.find_first_not_of(static_cast<char>('a' + round))
+                == std::string_view::npos);
+    }
+  all_quiet({&a, &b});
+}
+
 CAF_TEST(nothing crosses between rooms) {
   ws_client a{port()};
   ws_client b{port()};
