@@ -102,12 +102,16 @@ void websocket_session::on_read(beast::error_code ec, std::size_t) {
     do_read();
     return;
   }
-  if (stream_.got_text())
-    caf::anon_send(actor_, actors::frame_atom_v, beast::buffers_to_string(buffer_.data()));
+  auto text = stream_.got_text();
+  auto frame = text ? beast::buffers_to_string(buffer_.data()) : std::string{};
+  buffer_.clear();
+  // The next read first: a frame already buffered then completes ahead of
+  // the actor's turn, and the actor takes both frames in one wake-up.
+  do_read();
+  if (text)
+    caf::anon_send(actor_, actors::frame_atom_v, std::move(frame));
   else
     caf::anon_send(actor_, actors::binary_atom_v);
-  buffer_.clear();
-  do_read();
 }
 
 void websocket_session::send(std::shared_ptr<const std::string> frame) {
