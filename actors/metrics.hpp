@@ -22,7 +22,7 @@ struct server_metrics {
   std::atomic<std::uint64_t> messages_rate_limited_total{0};
   /// Frames an actor on one thread queued on a socket served by another.
   std::atomic<std::uint64_t> frames_across_threads_total{0};
-  /// Actors woken from a thread that serves no sockets (timers, shutdown).
+  /// Actors woken from a thread that serves no sockets (start, shutdown).
   std::atomic<std::uint64_t> wakeups_across_threads_total{0};
 
   static server_metrics& instance() {

@@ -67,7 +67,7 @@ std::string metrics_text() {
         "Frames queued on a socket by an actor running on another thread.",
         metrics.frames_across_threads_total.load());
   write("signal_wakeups_across_threads_total", "counter",
-        "Actors woken from a thread that serves no sockets (timers, shutdown).",
+        "Actors woken from a thread that serves no sockets (start and shutdown).",
         metrics.wakeups_across_threads_total.load());
   return out.str();
 }

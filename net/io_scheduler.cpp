@@ -82,7 +82,7 @@ private:
 };
 
 io_scheduler::io_scheduler(caf::actor_system& system, io_threads& threads)
-  : super(system), threads_(threads) {
+  : super(system), threads_(threads), clock_(threads.context(0)) {
   // nop
 }
 
@@ -103,13 +103,6 @@ void io_scheduler::init(caf::actor_system_config& config) {
 void io_scheduler::start() {
   for (std::size_t i = 0; i < threads_.size(); ++i)
     workers_.emplace_back(std::make_unique<worker>(system(), threads_.context(i), *this));
-  // Delayed sends and request timeouts: CAF's thread-safe clock on its own
-  // thread, as CAF's coordinator runs it.
-  clock_thread_ = std::thread{[this] {
-    system().thread_started();
-    clock_.run_dispatch_loop();
-    system().thread_terminates();
-  }};
   super::start();
 }
 
@@ -120,8 +113,7 @@ void io_scheduler::stop() {
   stopped_.store(true, std::memory_order_release);
   run_queued();
   stop_actors();
-  clock_.cancel_dispatch_loop();
-  clock_thread_.join();
+  clock_.stop();
 }
 
 void io_scheduler::enqueue(caf::resumable* job) {

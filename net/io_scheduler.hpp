@@ -3,15 +3,14 @@
 // crosses no thread unless the two sockets live on different ones.
 #pragma once
 
+#include "net/io_clock.hpp"
 #include "net/io_threads.hpp"
 
 #include <caf/actor_system_config.hpp>
-#include <caf/detail/thread_safe_actor_clock.hpp>
 #include <caf/scheduler/abstract_coordinator.hpp>
 
 #include <atomic>
 #include <memory>
-#include <thread>
 #include <vector>
 
 namespace signaling::net {
@@ -46,8 +45,7 @@ private:
 
   io_threads& threads_;
   std::vector<std::unique_ptr<worker>> workers_;
-  caf::detail::thread_safe_actor_clock clock_;
-  std::thread clock_thread_;
+  io_clock clock_;
   /// Set while the system stops: jobs are then released, not resumed.
   std::atomic<bool> stopped_{false};
 };
