@@ -15,6 +15,7 @@
 
 #include <boost/asio/post.hpp>
 
+#include <chrono>
 #include <future>
 #include <optional>
 
@@ -108,6 +109,33 @@ CAF_TEST(a chain of actors stays on the thread that woke its first) {
     auto first = spawn_idle(forwarder, spawn_idle(forwarder, last));
     CAF_CHECK_EQUAL(answer_when_woken_from(index, first), static_cast<int>(index));
   }
+}
+
+CAF_TEST(a delayed send arrives on the first io thread) {
+  std::promise<int> arrived;
+  system->spawn([&](caf::event_based_actor* self) -> caf::behavior {
+    self->delayed_send(self, std::chrono::milliseconds{5}, 0);
+    return {[&, self](int) {
+      auto here = threads.current();
+      arrived.set_value(here ? static_cast<int>(*here) : not_an_io_thread);
+      self->quit();
+    }};
+  });
+  CAF_CHECK_EQUAL(arrived.get_future().get(), 0);
+}
+
+CAF_TEST(a request to an actor that never answers times out) {
+  auto silent = system->spawn([](caf::event_based_actor* self) -> caf::behavior {
+    return {[self](int) { return self->make_response_promise(); }};
+  });
+  std::promise<caf::error> failure;
+  system->spawn([&](caf::event_based_actor* self) {
+    self->request(silent, std::chrono::milliseconds{5}, 0)
+      .then([&](int) { failure.set_value(caf::error{}); },
+            [&](caf::error& error) { failure.set_value(std::move(error)); });
+  });
+  CAF_CHECK_EQUAL(failure.get_future().get(), caf::sec::request_timeout);
+  caf::anon_send_exit(silent, caf::exit_reason::user_shutdown);
 }
 
 CAF_TEST(the system stops after actors were spawned on the io threads) {
