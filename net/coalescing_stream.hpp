@@ -162,6 +162,11 @@ private:
       failure_ = ec;
     else if (!gathered_.empty())
       write_gathered();
+    if (!writing_) {
+      // Idle: hold no buffers (thousands of idle connections would).
+      std::string{}.swap(sending_);
+      std::string{}.swap(gathered_);
+    }
     if (blocked_) {
       auto [handler, size] = std::move(*blocked_);
       blocked_.reset();

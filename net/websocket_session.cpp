@@ -104,7 +104,9 @@ void websocket_session::on_read(beast::error_code ec, std::size_t) {
   }
   auto text = stream_.got_text();
   auto frame = text ? beast::buffers_to_string(buffer_.data()) : std::string{};
+  // Released, not kept: thousands of idle connections would each hold one.
   buffer_.clear();
+  buffer_.shrink_to_fit();
   // The next read first: a frame already buffered then completes ahead of
   // the actor's turn, and the actor takes both frames in one wake-up.
   do_read();

@@ -9,6 +9,9 @@ namespace signaling::net {
 
 namespace {
 
+/// Slots an empty queue keeps.
+constexpr std::size_t idle_capacity = 8;
+
 std::size_t text_bytes(const outgoing_frame& frame) noexcept {
   return frame.text ? frame.text->size() : 0;
 }
@@ -32,18 +35,27 @@ write_queue::push_result write_queue::push(outgoing_frame frame) {
 }
 
 const outgoing_frame* write_queue::next() {
-  if (in_flight_ || frames_.empty())
+  if (in_flight_ || head_ == frames_.size())
     return nullptr;
   in_flight_ = true;
-  return &frames_.front();
+  return &frames_[head_];
 }
 
 outgoing_frame write_queue::complete() {
-  assert(in_flight_ && !frames_.empty());
+  assert(in_flight_ && head_ < frames_.size());
   in_flight_ = false;
-  auto frame = std::move(frames_.front());
-  frames_.pop_front();
+  auto frame = std::move(frames_[head_++]);
   queued_bytes_ -= text_bytes(frame);
+  if (head_ == frames_.size()) {
+    // Empty: an idle connection keeps a few slots, not a burst's worth.
+    frames_.clear();
+    head_ = 0;
+    if (frames_.capacity() > idle_capacity)
+      frames_.shrink_to_fit();
+  } else if (head_ > idle_capacity && head_ > frames_.size() / 2) {
+    frames_.erase(frames_.begin(), frames_.begin() + static_cast<std::ptrdiff_t>(head_));
+    head_ = 0;
+  }
   return frame;
 }
 
@@ -53,7 +65,7 @@ void write_queue::end() {
 }
 
 void write_queue::drop_pending() {
-  auto keep = in_flight_ ? std::size_t{1} : std::size_t{0};
+  auto keep = head_ + (in_flight_ ? std::size_t{1} : std::size_t{0});
   for (auto i = frames_.begin() + static_cast<std::ptrdiff_t>(keep); i != frames_.end(); ++i)
     queued_bytes_ -= text_bytes(*i);
   frames_.erase(frames_.begin() + static_cast<std::ptrdiff_t>(keep), frames_.end());

@@ -6,9 +6,9 @@
 #include "schema/limits.hpp"
 
 #include <cstddef>
-#include <deque>
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace signaling::net {
 
@@ -70,15 +70,18 @@ public:
   [[nodiscard]] std::size_t queued_bytes() const noexcept { return queued_bytes_; }
 
   /// Frames queued or in flight.
-  [[nodiscard]] std::size_t size() const noexcept { return frames_.size(); }
+  [[nodiscard]] std::size_t size() const noexcept { return frames_.size() - head_; }
 
 private:
   /// Drops every frame behind the in-flight one.
   void drop_pending();
 
   std::size_t max_bytes_;
-  /// front() is the in-flight frame while in_flight_.
-  std::deque<outgoing_frame> frames_;
+  /// Frames from head_ on; frames_[head_] is the in-flight frame while
+  /// in_flight_. A vector, not a deque: libstdc++'s deque allocates 576
+  /// bytes even when empty, for each of thousands of idle connections.
+  std::vector<outgoing_frame> frames_;
+  std::size_t head_ = 0;
   std::size_t queued_bytes_ = 0;
   bool in_flight_ = false;
   bool ended_ = false;
