@@ -152,6 +152,16 @@ long rss_kib(int pid) {
   return 0;
 }
 
+/// The kernel's slab memory (socket structures among it), machine-wide.
+long kernel_slab_kib() {
+  std::ifstream in{"/proc/meminfo"};
+  std::string line;
+  while (std::getline(in, line))
+    if (line.rfind("Slab:", 0) == 0)
+      return std::stol(line.substr(5));
+  return 0;
+}
+
 // -- statistics ----------------------------------------------------------------
 
 struct samples {
@@ -610,17 +620,22 @@ void bench::run_churn() {
 
 void bench::run_idle() {
   long before = rss_kib(opts_.server_pid);
+  long slab_before = kernel_slab_kib();
   auto n = opts_.connections;
   target_clients_ = n;
-  connect_all(n, [this, before, n] {
-    join_rooms(2, [this, before, n] {
+  connect_all(n, [this, before, slab_before, n] {
+    join_rooms(2, [this, before, slab_before, n] {
       // Give the server a moment to settle before reading its RSS.
-      after(1.0, [this, before, n] {
+      after(1.0, [this, before, slab_before, n] {
         long after_kib = rss_kib(opts_.server_pid);
+        // Loopback: both ends of every connection are this machine's.
+        double slab_per_socket =
+          static_cast<double>(kernel_slab_kib() - slab_before) / (2.0 * n);
         std::printf("scenario=idle connections=%d source_addresses=%d\n", n,
                     opts_.source_addresses);
         std::printf("server_rss_before_kib=%ld server_rss_after_kib=%ld\n", before, after_kib);
         std::printf("rss_per_connection_kib=%.2f\n", static_cast<double>(after_kib - before) / n);
+        std::printf("kernel_slab_per_socket_kib=%.2f\n", slab_per_socket);
         std::printf("connect_failures=%d errors=%llu\n", failures_,
                     static_cast<unsigned long long>(errors_));
         io_.stop();

@@ -5,7 +5,8 @@
 # per scenario a table of every figure for both and the ratio
 # signal-server/floor; BENCHMARKS.md records the figures and this command.
 #
-#   tools/bench/run.sh [scenario...]     (default: latency relay fanout churn idle burst)
+#   tools/bench/run.sh [scenario...]     (default: latency relay fanout churn idle burst;
+#                                         also idle-scale: idle at 5,000, 10,000 and 19,500)
 #
 # BENCH_RUNS=N repeats the whole set N times; the tables then hold medians
 # (of each figure, and of the per-run ratios).
@@ -72,7 +73,8 @@ stop_server() {
 }
 
 # Runs one scenario on a fresh server of the given target; the report's
-# figures (all but its first line, which repeats the options) go to $results.
+# figures (all but its first line, which repeats the options) go to $results
+# under the scenario's name, or under $label when set.
 run_scenario() {
   local target=$1 scenario=$2
   shift 2
@@ -82,7 +84,7 @@ run_scenario() {
   report=$(taskset -c "$load_cpu" build-release/signal-load "$scenario" --port="$server_port" \
     --server-pid="$pid" --seconds="$seconds" "$@") || echo "(signal-load failed)"
   echo "$report"
-  awk -v s="$scenario" -v t="$target" -v r="$run" 'NR > 1 {
+  awk -v s="${label:-$scenario}" -v t="$target" -v r="$run" 'NR > 1 {
     for (i = 1; i <= NF; ++i)
       if (split($i, kv, "=") == 2) print s, t, r, kv[1], kv[2]
   }' <<<"$report" >>"$results"
@@ -160,6 +162,11 @@ for run in $(seq "$runs"); do
       fanout) run_both fanout --rooms=50 --room-size=4 --window=4 ;;
       churn) run_both churn --workers=50 ;;
       idle) run_both idle --connections=10000 --source-addresses=20 ;;
+      # The most idle connections one process may hold here (20,000 files).
+      idle-scale)
+        for n in 5000 10000 19500; do
+          label=idle-$n run_both idle --connections="$n" --source-addresses=20
+        done ;;
       burst) run_burst ;;
       *) echo "unknown scenario $scenario" >&2; exit 2 ;;
     esac
