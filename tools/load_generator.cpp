@@ -629,8 +629,7 @@ void bench::run_idle() {
       after(1.0, [this, before, slab_before, n] {
         long after_kib = rss_kib(opts_.server_pid);
         // Loopback: both ends of every connection are this machine's.
-        double slab_per_socket =
-          static_cast<double>(kernel_slab_kib() - slab_before) / (2.0 * n);
+        double slab_per_socket = static_cast<double>(kernel_slab_kib() - slab_before) / (2.0 * n);
         std::printf("scenario=idle connections=%d source_addresses=%d\n", n,
                     opts_.source_addresses);
         std::printf("server_rss_before_kib=%ld server_rss_after_kib=%ld\n", before, after_kib);

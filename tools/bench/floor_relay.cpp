@@ -94,7 +94,7 @@ private:
     // Anything but an upgrade at /ws ends here; the socket closes with us.
     if (ec || !websocket::is_upgrade(upgrade_) || upgrade_.target() != "/ws")
       return;
-    ws_.read_message_max(64 * 1024);
+    ws_.read_message_max(64 * std::size_t{1024});
     ws_.async_accept(upgrade_, [self = shared_from_this()](beast::error_code ec) {
       if (ec)
         return;
