@@ -224,9 +224,9 @@ connection(connection_actor::stateful_pointer<connection_state> self, transport_
       self->state.alive_since_heartbeat = true;
       self->state.ping_outstanding = false;
     },
-    [self](closed_atom, bool clean) {
-      log(log_level::debug, "connection-closed-by-peer",
-          {{"peerId", self->state.peer_id}, {"clean", clean ? "true" : "false"}});
+    [self](closed_atom, close_cause cause) {
+      log(log_level::debug, "connection-closed",
+          {{"peerId", self->state.peer_id}, {"cause", std::string{to_string(cause)}}});
       self->quit();
     },
     [self](deliver_atom, text_frame& frame) { self->state.send(std::move(frame)); },

@@ -75,7 +75,7 @@ using connection_actor = caf::typed_actor<
   // TRANSPORT: a pong frame (liveness).
   caf::reacts_to<pong_atom>,
   // TRANSPORT: the socket is gone; true if the client sent a close frame.
-  caf::reacts_to<closed_atom, bool>,
+  caf::reacts_to<closed_atom, close_cause>,
   // SESSION: an encoded frame for the client.
   caf::reacts_to<deliver_atom, text_frame>,
   // itself: time to check liveness and ping.

@@ -17,11 +17,35 @@
 
 #include <memory>
 #include <string>
+#include <string_view>
 #include <type_traits>
 
 static_assert(CAF_VERSION == 1706, "signal-server is written against CAF 0.17.6");
 
 namespace signaling::actors {
+
+/// Why a socket ended, as net/ tells its connection: only a lost connection
+/// gets PROTOCOL.md's resume grace.
+enum class close_cause : std::uint8_t {
+  /// The client finished a close handshake.
+  client_close,
+  /// The server closed it with a code (slow reader, policy, shutdown).
+  policy_close,
+  /// It failed or ended without a close handshake.
+  lost,
+};
+
+[[nodiscard]] constexpr std::string_view to_string(close_cause cause) noexcept {
+  switch (cause) {
+    case close_cause::client_close:
+      return "client-close";
+    case close_cause::policy_close:
+      return "policy-close";
+    case close_cause::lost:
+      return "lost";
+  }
+  return "lost";
+}
 
 /// One encoded server message. Fan-out encodes once and every recipient
 /// shares the same immutable text.
@@ -73,6 +97,7 @@ CAF_ADD_TYPE_ID(signaling, (signaling::schema::relay_request))
 CAF_ADD_TYPE_ID(signaling, (signaling::schema::peer_description))
 CAF_ADD_TYPE_ID(signaling, (signaling::schema::room_description))
 CAF_ADD_TYPE_ID(signaling, (signaling::schema::close_code))
+CAF_ADD_TYPE_ID(signaling, (signaling::actors::close_cause))
 
 // Atoms name what a message asks for; at most 10 characters each in 0.17.
 CAF_ADD_ATOM(signaling, signaling::actors, join_atom, "join")

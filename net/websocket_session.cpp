@@ -89,7 +89,8 @@ void websocket_session::on_read(beast::error_code ec, std::size_t) {
     // that stopped reading must not pin the socket.
     if (ec != websocket::error::closed)
       drop_socket();
-    finish(ec == websocket::error::closed);
+    finish(ec == websocket::error::closed ? actors::close_cause::client_close
+                                          : actors::close_cause::lost);
     return;
   }
   if (buffer_.size() > context_->settings.max_message_bytes) {
@@ -170,14 +171,16 @@ void websocket_session::enqueue(outgoing_frame frame) {
       // 1013, and the actor ends at once (the handshake finishes without it).
       log(log_level::info, "slow-reader",
           {{"limitBytes", std::to_string(context_->settings.max_outgoing_bytes)}});
-      caf::anon_send(actor_, actors::closed_atom_v, false);
+      caf::anon_send(actor_, actors::closed_atom_v, actors::close_cause::policy_close);
       closing = true;
       break;
     case write_queue::push_result::queued:
       break;
   }
-  if (closing)
+  if (closing) {
+    closed_by_server_ = true;
     arm_close_deadline();
+  }
   do_write();
 }
 
@@ -194,7 +197,7 @@ void websocket_session::do_write() {
           return;
         }
         self->drop_socket();
-        self->finish(false);
+        self->finish(actors::close_cause::lost);
       });
       return;
     }
@@ -207,7 +210,7 @@ void websocket_session::do_write() {
       queue_.complete();
       if (!written) {
         drop_socket();
-        finish(false);
+        finish(actors::close_cause::lost);
         return;
       }
       continue;
@@ -228,7 +231,7 @@ void websocket_session::on_write(beast::error_code ec) {
   auto written = queue_.complete();
   if (ec || written.what == outgoing_frame::kind::close) {
     drop_socket();
-    finish(false);
+    finish(actors::close_cause::lost);
     return;
   }
   do_write();
@@ -251,12 +254,16 @@ void websocket_session::drop_socket() {
   beast::get_lowest_layer(stream_).socket().close(ignored);
 }
 
-void websocket_session::finish(bool clean) {
+void websocket_session::finish(actors::close_cause cause) {
   if (finished_)
     return;
   finished_ = true;
+  // Once the server has queued its close, however the socket then ends
+  // (handshake, deadline, reset) it ended by the server's decision.
+  if (closed_by_server_)
+    cause = actors::close_cause::policy_close;
   if (actor_)
-    caf::anon_send(actor_, actors::closed_atom_v, clean);
+    caf::anon_send(actor_, actors::closed_atom_v, cause);
 }
 
 } // namespace signaling::net

@@ -53,8 +53,8 @@ private:
   void arm_close_deadline();
   /// Drops the socket at once; pending operations complete with an error.
   void drop_socket();
-  /// The socket is gone: tell the actor once.
-  void finish(bool clean);
+  /// The socket is gone: tell the actor once, and why.
+  void finish(actors::close_cause cause);
 
   boost::beast::websocket::stream<coalescing_stream> stream_;
   /// The io_context whose one thread serves this socket.
@@ -72,6 +72,8 @@ private:
   boost::asio::steady_timer close_deadline_;
   /// Set while the gathered bytes wait for the socket to take them.
   bool waiting_for_socket_ = false;
+  /// A close frame (with its code) was queued by the server.
+  bool closed_by_server_ = false;
   bool finished_ = false;
 };
 

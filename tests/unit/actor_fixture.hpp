@@ -41,7 +41,7 @@ recorder(actors::connection_actor::stateful_pointer<recorder_state> self) {
     [](binary_atom) {},
     [](oversized_atom) {},
     [](pong_atom) {},
-    [](closed_atom, bool) {},
+    [](closed_atom, close_cause) {},
     [self](deliver_atom, const text_frame& frame) {
       self->state.frames.emplace_back(parse_frame(*frame.text));
     },

@@ -84,6 +84,15 @@ CAF_TEST(the messages that keep replies in order cross the wire) {
   CAF_CHECK(sync.match_elements<actors::sync_atom>());
 }
 
+CAF_TEST(the close cause of a socket crosses the wire) {
+  for (auto cause : {actors::close_cause::client_close, actors::close_cause::policy_close,
+                     actors::close_cause::lost}) {
+    auto copy = round_trip(caf::make_message(actors::closed_atom_v, cause));
+    CAF_REQUIRE((copy.match_elements<actors::closed_atom, actors::close_cause>()));
+    CAF_CHECK(copy.get_as<actors::close_cause>(1) == cause);
+  }
+}
+
 CAF_TEST(a protocol error keeps its code and message) {
   auto error = actors::make_protocol_error(schema::error_code::room_full, "room 'r' is full");
   auto copy = round_trip(caf::make_message(error));
