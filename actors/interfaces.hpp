@@ -74,7 +74,7 @@ using connection_actor = caf::typed_actor<
   caf::reacts_to<oversized_atom>,
   // TRANSPORT: a pong frame (liveness).
   caf::reacts_to<pong_atom>,
-  // TRANSPORT: the socket is gone; true if the client sent a close frame.
+  // TRANSPORT: the socket is gone, and why (only a lost one gets a grace).
   caf::reacts_to<closed_atom, close_cause>,
   // SESSION: an encoded frame for the client.
   caf::reacts_to<deliver_atom, text_frame>,

@@ -171,7 +171,7 @@ void websocket_session::enqueue(outgoing_frame frame) {
       // 1013, and the actor ends at once (the handshake finishes without it).
       log(log_level::info, "slow-reader",
           {{"limitBytes", std::to_string(context_->settings.max_outgoing_bytes)}});
-      caf::anon_send(actor_, actors::closed_atom_v, actors::close_cause::policy_close);
+      finish(actors::close_cause::policy_close);
       closing = true;
       break;
     case write_queue::push_result::queued:
