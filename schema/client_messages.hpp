@@ -73,15 +73,35 @@ struct auth_request {
   std::string token;
 };
 
+template <class Inspector>
+auto inspect(Inspector& f, auth_request& x) {
+  return f(x.token);
+}
+
 struct auth_refresh_request {
   std::string token;
 };
+
+template <class Inspector>
+auto inspect(Inspector& f, auth_refresh_request& x) {
+  return f(x.token);
+}
 
 struct session_resume_request {
   std::string resume_token;
 };
 
+template <class Inspector>
+auto inspect(Inspector& f, session_resume_request& x) {
+  return f(x.resume_token);
+}
+
 struct turn_credentials_request {};
+
+template <class Inspector>
+auto inspect(Inspector& f, turn_credentials_request&) {
+  return f();
+}
 
 using client_body = std::variant<join_request, leave_request, state_request, relay_request,
                                  ping_request, auth_request, auth_refresh_request,

@@ -101,15 +101,20 @@ void write_peer(writer& out, const peer_description& x) {
     .close_object();
 }
 
-void write_room(writer& out, const room_description& x) {
-  out.field("roomId", x.room_id).key("peers").open_array();
-  for (const auto& peer : x.peers) {
-    if (&peer != &x.peers.front())
+void write_peers(writer& out, const std::vector<peer_description>& peers) {
+  out.open_array();
+  for (const auto& peer : peers) {
+    if (&peer != &peers.front())
       out.raw(",");
     write_peer(out, peer);
   }
-  out.close_array()
-    .key("metadata")
+  out.close_array();
+}
+
+void write_room(writer& out, const room_description& x) {
+  out.field("roomId", x.room_id).key("peers");
+  write_peers(out, x.peers);
+  out.key("metadata")
     .raw(x.metadata_json)
     .field("createdAt", x.created_at)
     .field("maxPeers", static_cast<std::int64_t>(x.max_peers));
@@ -158,6 +163,11 @@ std::string encode(const connected_event& x, envelope env) {
     .field("protocolVersion", protocol_version)
     .key("authRequired")
     .boolean(x.auth_required);
+  if (x.authenticated)
+    out.key("authenticated")
+      .boolean(true)
+      .field("userId", x.user_id)
+      .optional_field("displayName", x.display_name);
   return std::move(out).finish(env);
 }
 
@@ -190,6 +200,26 @@ std::string encode(const peer_joined_event& x, envelope env) {
 std::string encode(const peer_left_event& x, envelope env) {
   writer out{"peer:left"};
   out.field("roomId", x.room_id).field("peerId", x.peer_id).field("reason", x.reason);
+  return std::move(out).finish(env);
+}
+
+std::string encode(const peer_presence_event& x, envelope env) {
+  writer out{x.presence == peer_presence::resumed ? "peer:resumed" : "peer:reconnecting"};
+  out.field("roomId", x.room_id).field("peerId", x.peer_id);
+  return std::move(out).finish(env);
+}
+
+std::string encode(const session_resumed_reply& x, envelope env) {
+  writer out{"session:resumed", 256 + x.rooms.size() * 256};
+  out.field("peerId", x.peer_id).field("resumeToken", x.resume_token).key("rooms").open_array();
+  for (const auto& room : x.rooms) {
+    if (&room != &x.rooms.front())
+      out.raw(",");
+    out.open_object().field("roomId", room.room_id).key("peers");
+    write_peers(out, room.peers);
+    out.close_object();
+  }
+  out.close_array();
   return std::move(out).finish(env);
 }
 

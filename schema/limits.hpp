@@ -59,6 +59,15 @@ inline constexpr std::uint32_t default_drain_ms = 5'000;
 // Clients wait this long after server:shutdown before reconnecting.
 inline constexpr std::uint32_t default_reconnect_after_ms = 1'000;
 
+// -- session resume ------------------------------------------------------------
+
+// A connection lost without a close frame keeps its session this long.
+inline constexpr std::uint32_t default_resume_grace_ms = 15'000;
+// What a detached session buffers for its client; past either bound the
+// session ends as if the grace had expired.
+inline constexpr std::size_t default_resume_buffer_messages = 256;
+inline constexpr std::size_t default_resume_buffer_bytes = std::size_t{1024} * 1024;
+
 // -- WebSocket close codes (RFC 6455) used by the protocol ---------------------
 
 enum class close_code : std::uint16_t {

@@ -55,6 +55,11 @@ struct connected_event {
   std::string resume_token;
   std::uint32_t heartbeat_interval_ms = 0;
   bool auth_required = false;
+  /// A valid upgrade token authenticated the connection: `authenticated`,
+  /// `userId` and `displayName` are added.
+  bool authenticated = false;
+  std::string user_id;
+  std::string display_name;
 };
 
 struct room_joined_reply {
@@ -83,6 +88,24 @@ struct peer_left_event {
 
 inline constexpr std::string_view leave_reason_left = "left";
 inline constexpr std::string_view leave_reason_timeout = "timeout";
+
+/// What the other members hear when a peer's connection is lost and when
+/// its session is resumed (PROTOCOL.md lifecycle items 4 and 5).
+enum class peer_presence : std::uint8_t { reconnecting, resumed };
+
+struct peer_presence_event {
+  std::string room_id;
+  std::string peer_id;
+  peer_presence presence = peer_presence::reconnecting;
+};
+
+/// The answer to session:resume: the session's peer id, its new resume
+/// token, and each room it is in with the *other* members, as they are now.
+struct session_resumed_reply {
+  std::string peer_id;
+  std::string resume_token;
+  std::vector<room_description> rooms;
+};
 
 struct relay_event {
   relay_kind kind = relay_kind::room_message;
@@ -121,6 +144,8 @@ struct envelope {
 [[nodiscard]] std::string encode(const room_state_reply& x, envelope env);
 [[nodiscard]] std::string encode(const peer_joined_event& x, envelope env);
 [[nodiscard]] std::string encode(const peer_left_event& x, envelope env);
+[[nodiscard]] std::string encode(const peer_presence_event& x, envelope env);
+[[nodiscard]] std::string encode(const session_resumed_reply& x, envelope env);
 [[nodiscard]] std::string encode(const relay_event& x, envelope env);
 [[nodiscard]] std::string encode(const ack_reply& x, envelope env);
 [[nodiscard]] std::string encode(const error_reply& x, envelope env);
