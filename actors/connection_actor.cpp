@@ -3,10 +3,8 @@
 #include "actors/connection_actor.hpp"
 
 #include "actors/clock.hpp"
-#include "actors/identifiers.hpp"
 #include "actors/log.hpp"
 #include "actors/metrics.hpp"
-#include "actors/session_actor.hpp"
 
 #include <algorithm>
 
@@ -42,68 +40,65 @@ bool rate_limiter::admit(time_point now) {
 
 namespace {
 
-/// Visits a parsed client message; room and relay requests go to the session.
+/// Visits a parsed client message: everything but ping goes to the session.
 struct dispatcher {
   connection_state& state;
-  const correlation_id& correlation;
+  correlation_id& correlation;
 
   template <class Request>
-  void forward(Request& request) {
-    state.self->send(state.session, request_atom_v, std::move(request), correlation);
+  void operator()(Request& request) {
+    state.forward(request, correlation);
   }
-
-  void operator()(schema::join_request& x) {
-    state.joined = true;
-    forward(x);
-  }
-
-  void operator()(schema::leave_request& x) { forward(x); }
-
-  void operator()(schema::state_request& x) { forward(x); }
-
-  void operator()(schema::relay_request& x) { forward(x); }
 
   void operator()(schema::ping_request&) {
     state.send(text_frame::make(encode(schema::pong_reply{}, envelope_now(correlation))));
   }
 
-  void operator()(schema::auth_request&) { no_auth("auth:request"); }
-
-  void operator()(schema::auth_refresh_request&) { no_auth("auth:refresh"); }
-
-  void operator()(schema::session_resume_request&) {
-    if (state.joined)
-      state.reply_error(error_code::invalid_message,
-                        "session:resume must come before the first room:join", "session:resume",
-                        correlation);
-    else
-      state.reply_error(error_code::session_not_found, "no session for this resume token",
-                        "session:resume", correlation);
-  }
-
-  void operator()(schema::turn_credentials_request&) {
-    state.reply_error(error_code::unavailable, "no TURN or STUN servers are configured",
-                      "turn:credentials", correlation);
-  }
-
-  void no_auth(std::string_view request_type) {
-    state.reply_error(error_code::unavailable, "authentication is not configured on this server",
-                      request_type, correlation);
+  void operator()(schema::session_resume_request& request) {
+    state.forward_resume(request, correlation);
   }
 };
 
 } // namespace
 
+void connection_state::start(std::string upgrade_token) {
+  self
+    ->request(registry, std::chrono::milliseconds{settings->request_timeout_ms}, start_atom_v,
+              connection_actor{self}, std::move(upgrade_token))
+    .await([this](session_handoff& handoff) { adopt(handoff); },
+           [this](const caf::error&) { close(close_code::internal, "no-session"); });
+}
+
+void connection_state::adopt(session_handoff& handoff) {
+  if (session)
+    self->demonitor(session.address());
+  session = std::move(handoff.session);
+  peer_id = std::move(handoff.peer_id);
+  // A session that fails leaves its connection useless: close it as a fault.
+  self->monitor(session);
+  if (handoff.connected.text)
+    send(std::move(handoff.connected));
+}
+
+void connection_state::forward_resume(schema::session_resume_request& request,
+                                      const correlation_id& correlation) {
+  self
+    ->request(session, std::chrono::milliseconds{settings->request_timeout_ms}, request_atom_v,
+              std::move(request), correlation)
+    .await([this](session_handoff& handoff) { adopt(handoff); },
+           [this](const caf::error&) { close(close_code::internal, "resume-failed"); });
+}
+
 void connection_state::on_text(const std::string& text) {
   alive_since_heartbeat = true;
   count(server_metrics::instance().frames_received_total);
-  if (text.size() > settings.max_message_bytes) {
+  if (text.size() > settings->max_message_bytes) {
     refuse_oversized();
     return;
   }
   // Parse before the rate check so that a dropped request's error still
   // carries its correlationId and type.
-  auto parsed = schema::parse_client_message(text, {settings.max_peers_ceiling});
+  auto parsed = schema::parse_client_message(text, {settings->max_peers_ceiling});
   if (auto error = std::get_if<schema::parse_error>(&parsed)) {
     if (!admit(error->request_type, error->correlation_id.value_or(std::string{})))
       return;
@@ -121,7 +116,7 @@ void connection_state::refuse_oversized() {
   // The socket closes right behind it: no later reply could overtake it.
   send(error_frame(
     error_code::message_too_large,
-    "frame over the limit of " + std::to_string(settings.max_message_bytes) + " bytes", {}, {}));
+    "frame over the limit of " + std::to_string(settings->max_message_bytes) + " bytes", {}, {}));
   close(close_code::too_large, "message-too-large");
 }
 
@@ -141,7 +136,7 @@ bool connection_state::admit(std::string_view request_type, std::string_view cor
     return false;
   }
   reply_error(error_code::rate_limited,
-              "over " + std::to_string(static_cast<int>(settings.rate_per_second))
+              "over " + std::to_string(static_cast<int>(settings->rate_per_second))
                 + " messages/s; the message was dropped",
               request_type, correlation);
   return false;
@@ -173,6 +168,15 @@ void connection_state::close(close_code code, std::string_view reason) {
   log(log_level::info, "connection-closed",
       {{"peerId", peer_id}, {"reason", reason}, {"code", std::to_string(static_cast<int>(code))}});
   socket->close(code);
+  // A close the server chose gets no resume grace (PROTOCOL.md item 4).
+  end(close_cause::policy_close);
+}
+
+void connection_state::end(close_cause cause) {
+  log(log_level::debug, "connection-ended",
+      {{"peerId", peer_id}, {"cause", std::string{to_string(cause)}}});
+  if (session)
+    self->send(session, detach_atom_v, connection_actor{self}, cause);
   self->quit();
 }
 
@@ -180,28 +184,30 @@ void connection_state::heartbeat() {
   if (!alive_since_heartbeat && ping_outstanding) {
     log(log_level::info, "connection-lost", {{"peerId", peer_id}, {"reason", "heartbeat"}});
     socket->abort();
-    self->quit();
+    end(close_cause::lost);
     return;
   }
   alive_since_heartbeat = false;
   ping_outstanding = true;
   socket->ping();
-  self->delayed_send(self, std::chrono::milliseconds{settings.heartbeat_ms}, heartbeat_atom_v);
+  self->delayed_send(self, std::chrono::milliseconds{settings->heartbeat_ms}, heartbeat_atom_v);
+}
+
+void connection_state::shut_down() {
+  send(text_frame::make(
+    encode(schema::server_shutdown_event{schema::default_reconnect_after_ms}, envelope_now())));
+  close(close_code::going_away, "server-shutdown");
 }
 
 connection_actor::behavior_type
 connection(connection_actor::stateful_pointer<connection_state> self, transport_ptr socket,
-           room_directory_actor directory, server_settings settings) {
+           session_registry_actor registry, settings_ptr settings, std::string upgrade_token) {
   auto& state = self->state;
-  state.self = self;
   state.socket = std::move(socket);
-  state.settings = settings;
-  state.peer_id = random_identifier();
-  state.limiter = rate_limiter{settings.rate_per_second, settings.rate_burst, self->clock().now()};
-  state.session =
-    self->spawn(session, state.peer_id, connection_actor{self}, std::move(directory), settings);
-  // A session that fails leaves its connection useless: close it as a fault.
-  self->monitor(state.session);
+  state.registry = std::move(registry);
+  state.settings = std::move(settings);
+  state.limiter =
+    rate_limiter{state.settings->rate_per_second, state.settings->rate_burst, self->clock().now()};
   self->set_down_handler([self](const caf::down_msg& down) {
     if (down.source == self->state.session.address())
       self->state.close(close_code::internal, "session-failed");
@@ -211,11 +217,9 @@ connection(connection_actor::stateful_pointer<connection_state> self, transport_
   count(metrics.connections_total);
   self->attach_functor(
     [] { server_metrics::instance().connections_open.fetch_sub(1, std::memory_order_relaxed); });
-  log(log_level::debug, "connection-opened", {{"peerId", state.peer_id}});
-  state.send(text_frame::make(encode(
-    schema::connected_event{state.peer_id, random_identifier(), settings.heartbeat_ms, false},
-    envelope_now())));
-  self->delayed_send(self, std::chrono::milliseconds{settings.heartbeat_ms}, heartbeat_atom_v);
+  state.start(std::move(upgrade_token));
+  self->delayed_send(self, std::chrono::milliseconds{state.settings->heartbeat_ms},
+                     heartbeat_atom_v);
   return {
     [self](frame_atom, const std::string& text) { self->state.on_text(text); },
     [self](binary_atom) { self->state.on_binary(); },
@@ -224,18 +228,10 @@ connection(connection_actor::stateful_pointer<connection_state> self, transport_
       self->state.alive_since_heartbeat = true;
       self->state.ping_outstanding = false;
     },
-    [self](closed_atom, close_cause cause) {
-      log(log_level::debug, "connection-closed",
-          {{"peerId", self->state.peer_id}, {"cause", std::string{to_string(cause)}}});
-      self->quit();
-    },
+    [self](closed_atom, close_cause cause) { self->state.end(cause); },
     [self](deliver_atom, text_frame& frame) { self->state.send(std::move(frame)); },
     [self](heartbeat_atom) { self->state.heartbeat(); },
-    [self](shutdown_atom) {
-      self->state.send(text_frame::make(
-        encode(schema::server_shutdown_event{schema::default_reconnect_after_ms}, envelope_now())));
-      self->state.close(close_code::going_away, "server-shutdown");
-    },
+    [self](shutdown_atom) { self->state.shut_down(); },
     [self](close_atom, close_code code) { self->state.close(code, "closed-by-session"); },
   };
 }

@@ -42,9 +42,34 @@ private:
 struct connection_state {
   // -- constants ---------------------------------------------------------------
 
-  const char* name = "connection";
+  static constexpr const char* name = "connection";
 
-  // -- operations --------------------------------------------------------------
+  // -- construction ------------------------------------------------------------
+
+  explicit connection_state(connection_actor::pointer self) : self(self) {
+    // nop
+  }
+
+  // -- session -----------------------------------------------------------------
+
+  /// Asks the registry for a session; nothing else is handled until it is
+  /// there, so the connected frame is the first one out.
+  void start(std::string upgrade_token);
+
+  /// Serves `handoff`'s session from now on (after a start or a resume).
+  void adopt(session_handoff& handoff);
+
+  /// Forwards a request to the session.
+  template <class Request>
+  void forward(Request& request, const correlation_id& correlation) {
+    self->send(session, request_atom_v, std::move(request), correlation);
+  }
+
+  /// Forwards session:resume; until its answer names the session that serves
+  /// this connection next, nothing else is handled.
+  void forward_resume(schema::session_resume_request& request, const correlation_id& correlation);
+
+  // -- frames from the client --------------------------------------------------
 
   void on_text(const std::string& text);
 
@@ -52,6 +77,12 @@ struct connection_state {
 
   /// MESSAGE_TOO_LARGE, then close 1009.
   void refuse_oversized();
+
+  /// Counts one incoming message against the rate; false if it is dropped
+  /// (the client hears RATE_LIMITED, or close 1008 when flooding).
+  bool admit(std::string_view request_type, std::string_view correlation);
+
+  // -- frames to the client ----------------------------------------------------
 
   /// Sends a frame to the client at once.
   void send(text_frame frame);
@@ -68,24 +99,32 @@ struct connection_state {
   void reply_error(schema::error_code code, std::string message, std::string_view request_type,
                    std::string_view correlation);
 
-  /// Closes with `code` and ends the connection (and with it the session).
+  // -- ending ------------------------------------------------------------------
+
+  /// Closes with `code` and ends the connection; the session ends too.
   void close(schema::close_code code, std::string_view reason);
 
-  /// Liveness check: drops a silent peer, else pings it.
+  /// The socket ended with `cause`: tells the session and ends.
+  void end(close_cause cause);
+
+  /// Liveness check: drops a silent peer (lost, so its session may be
+  /// resumed), else pings it.
   void heartbeat();
 
-  /// Counts one incoming message against the rate; false if it is dropped
-  /// (the client hears RATE_LIMITED, or close 1008 when flooding).
-  bool admit(std::string_view request_type, std::string_view correlation);
+  /// The server is shutting down: server:shutdown, then close 1001.
+  void shut_down();
 
   // -- data members ------------------------------------------------------------
 
-  connection_actor::pointer self = nullptr;
+  connection_actor::pointer self;
 
   transport_ptr socket;
 
-  server_settings settings;
+  settings_ptr settings;
 
+  session_registry_actor registry;
+
+  /// The peer id of the session, for log lines.
   std::string peer_id;
 
   session_actor session;
@@ -97,13 +136,12 @@ struct connection_state {
 
   /// A ping went out at the last heartbeat and awaits an answer.
   bool ping_outstanding = false;
-
-  /// A room:join went to the session: session:resume is no longer allowed.
-  bool joined = false;
 };
 
+/// Spawned by net/ for each upgraded socket, with the token the upgrade
+/// request carried (empty: none).
 connection_actor::behavior_type
 connection(connection_actor::stateful_pointer<connection_state> self, transport_ptr socket,
-           room_directory_actor directory, server_settings settings);
+           session_registry_actor registry, settings_ptr settings, std::string upgrade_token);
 
 } // namespace signaling::actors

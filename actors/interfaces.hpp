@@ -15,9 +15,40 @@ namespace signaling::actors {
 // The correlationId of the client request a message serves; empty: none.
 using correlation_id = std::string;
 
-/// The SESSION of one peer: its identity and room memberships. Outlives its
-/// connection for the resume grace (once resume exists).
+/// The CONNECTION of one socket: parses frames, enforces limits and the
+/// heartbeat, and writes its session's frames to the socket. It learns its
+/// session from the answers to its start and to a resume (session_handoff).
+using connection_actor = caf::typed_actor<
+  // TRANSPORT: a complete text frame.
+  caf::reacts_to<frame_atom, std::string>,
+  // TRANSPORT: a binary frame (refused: the protocol is text only).
+  caf::reacts_to<binary_atom>,
+  // TRANSPORT: a frame over the size limit; the transport stopped reading.
+  caf::reacts_to<oversized_atom>,
+  // TRANSPORT: a pong frame (liveness).
+  caf::reacts_to<pong_atom>,
+  // TRANSPORT: the socket is gone, and why (only a lost one gets a grace).
+  caf::reacts_to<closed_atom, close_cause>,
+  // SESSION: an encoded frame for the client.
+  caf::reacts_to<deliver_atom, text_frame>,
+  // itself: time to check liveness and ping.
+  caf::reacts_to<heartbeat_atom>,
+  // SERVER: the server is shutting down.
+  caf::reacts_to<shutdown_atom>,
+  // SESSION: close the socket with this code and end (1000 on takeover,
+  // 1008 for auth, 1013 when requests pile up).
+  caf::reacts_to<close_atom, schema::close_code>>;
+
+// A typed interface cannot name itself, so the session a session hands to a
+// connection travels wrapped (defined below).
+struct session_handoff;
+
+/// The SESSION of one peer: identity, room memberships and the resume token.
+/// Outlives a lost connection for the resume grace, buffering its events.
 using session_actor = caf::typed_actor<
+  // REGISTRY, for a new connection: serve `connection` (the upgrade's token
+  // follows; empty: none); answers with the connected frame.
+  caf::replies_to<start_atom, connection_actor, std::string>::with<session_handoff>,
   // CONNECTION: join a room (answers room:joined or error to the client).
   caf::reacts_to<request_atom, schema::join_request, correlation_id>,
   // CONNECTION: leave a room (answers room:left or error).
@@ -26,11 +57,45 @@ using session_actor = caf::typed_actor<
   caf::reacts_to<request_atom, schema::state_request, correlation_id>,
   // CONNECTION: relay an offer, answer, candidate or message (answers ack or error).
   caf::reacts_to<request_atom, schema::relay_request, correlation_id>,
+  // CONNECTION: auth:request, auth:refresh and turn:credentials.
+  caf::reacts_to<request_atom, schema::auth_request, correlation_id>,
+  caf::reacts_to<request_atom, schema::auth_refresh_request, correlation_id>,
+  caf::reacts_to<request_atom, schema::turn_credentials_request, correlation_id>,
+  // CONNECTION: session:resume. Answers with the session that serves the
+  // connection from now on: the resumed one, or this one when the resume
+  // failed (its error goes to the client in request order).
+  caf::replies_to<request_atom, schema::session_resume_request,
+                  correlation_id>::with<session_handoff>,
+  // SESSION (the fresh one of a resuming connection): serve `connection`
+  // from now on, under the new resume token that follows; the session sends
+  // session:resumed, then what it buffered.
+  caf::replies_to<attach_atom, connection_actor, std::string,
+                  correlation_id>::with<session_handoff>,
   // CONNECTION: a reply the connection made itself (a parse or rate error),
   // sent to the client in the order of its requests.
   caf::reacts_to<reply_atom, text_frame>,
+  // CONNECTION: its socket ended, and why.
+  caf::reacts_to<detach_atom, connection_actor, close_cause>,
   // ROOM: an encoded event for the client.
-  caf::reacts_to<deliver_atom, text_frame>>;
+  caf::reacts_to<deliver_atom, text_frame>,
+  // itself: the resume grace of the detach numbered here is over.
+  caf::reacts_to<grace_atom, std::uint64_t>>;
+
+/// What a connection is handed by its start and by a resume: the session
+/// that serves it from now on and that session's peer id. A start also
+/// carries the connected frame, which the connection writes before anything
+/// else; a resume carries none (session:resumed arrives as a delivered
+/// frame, behind the replies to the requests before it).
+struct session_handoff {
+  session_actor session;
+  std::string peer_id;
+  text_frame connected; // empty text: none
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, session_handoff& x) {
+  return f(caf::meta::type_name("session_handoff"), x.session, x.peer_id, x.connected);
+}
 
 /// A ROOM: ordered membership, metadata and the one order of its events.
 /// Exits when its last member leaves.
@@ -40,6 +105,12 @@ using room_actor = caf::typed_actor<
                   session_actor>::with<schema::room_description>,
   // SESSION: remove the peer (peers see peer:left, reason left).
   caf::replies_to<leave_atom, std::string>::with<caf::ok_atom>,
+  // SESSION: the peer's resume grace expired: remove it (peers see
+  // peer:left, reason timeout).
+  caf::reacts_to<expired_atom, std::string>,
+  // SESSION: the peer's connection was lost or its session resumed (peers
+  // see peer:reconnecting or peer:resumed).
+  caf::reacts_to<presence_atom, std::string, schema::peer_presence>,
   // SESSION: the room with every member, asked by the member named.
   caf::replies_to<state_atom, std::string>::with<schema::room_description>,
   // SESSION: relay from peer `from` (then its userId, empty if none). One
@@ -63,26 +134,28 @@ using room_directory_actor = caf::typed_actor<
   // INSPECTOR, tests: how many rooms are open.
   caf::replies_to<count_atom>::with<std::uint64_t>>;
 
-/// The CONNECTION of one socket: parses frames, enforces limits and the
-/// heartbeat, and writes the session's frames to the socket.
-using connection_actor = caf::typed_actor<
-  // TRANSPORT: a complete text frame.
-  caf::reacts_to<frame_atom, std::string>,
-  // TRANSPORT: a binary frame (refused: the protocol is text only).
-  caf::reacts_to<binary_atom>,
-  // TRANSPORT: a frame over the size limit; the transport stopped reading.
-  caf::reacts_to<oversized_atom>,
-  // TRANSPORT: a pong frame (liveness).
-  caf::reacts_to<pong_atom>,
-  // TRANSPORT: the socket is gone, and why (only a lost one gets a grace).
-  caf::reacts_to<closed_atom, close_cause>,
-  // SESSION: an encoded frame for the client.
-  caf::reacts_to<deliver_atom, text_frame>,
-  // itself: time to check liveness and ping.
-  caf::reacts_to<heartbeat_atom>,
-  // SERVER: the server is shutting down.
-  caf::reacts_to<shutdown_atom>,
-  // SESSION: close the socket with this code and end.
-  caf::reacts_to<close_atom, schema::close_code>>;
+/// The SESSION REGISTRY of this node: resume token -> session. Creates the
+/// session of every new connection and hands a detached one to the
+/// connection that resumes it.
+using session_registry_actor = caf::typed_actor<
+  // CONNECTION: a new session for this new connection, with the upgrade's
+  // token (empty: none); the new session answers.
+  caf::replies_to<start_atom, connection_actor, std::string>::with<session_handoff>,
+  // SESSION: the session of a resume token, and the new token it goes by
+  // from now on (a token is single use); SESSION_NOT_FOUND when unknown.
+  caf::replies_to<resume_atom, std::string>::with<session_actor, std::string>>;
 
 } // namespace signaling::actors
+
+// Actor handles travel inside messages (a session in every join, rooms in
+// the directory's answers), so they need type IDs to cross nodes as well.
+CAF_BEGIN_TYPE_ID_BLOCK(signaling_actors, caf::id_block::signaling::end)
+
+CAF_ADD_TYPE_ID(signaling_actors, (signaling::actors::connection_actor))
+CAF_ADD_TYPE_ID(signaling_actors, (signaling::actors::session_actor))
+CAF_ADD_TYPE_ID(signaling_actors, (signaling::actors::room_actor))
+CAF_ADD_TYPE_ID(signaling_actors, (signaling::actors::room_directory_actor))
+CAF_ADD_TYPE_ID(signaling_actors, (signaling::actors::session_registry_actor))
+CAF_ADD_TYPE_ID(signaling_actors, (signaling::actors::session_handoff))
+
+CAF_END_TYPE_ID_BLOCK(signaling_actors)

@@ -5,6 +5,16 @@
 
 namespace signaling::actors {
 
+caf::error not_in_room_error(const std::string& room_id) {
+  return make_protocol_error(schema::error_code::not_in_room,
+                             "not a member of room '" + room_id + "'");
+}
+
+caf::error session_not_found_error() {
+  return make_protocol_error(schema::error_code::session_not_found,
+                             "no session for this resume token (unknown, used or expired)");
+}
+
 schema::error_reply to_error_reply(const caf::error& x, std::string request_type) {
   schema::error_reply result;
   result.request_type = std::move(request_type);

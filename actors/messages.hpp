@@ -81,6 +81,12 @@ inline constexpr caf::atom_value protocol_error_category = caf::atom("signaling"
                     caf::make_message(std::move(message))};
 }
 
+/// NOT_IN_ROOM for `room_id`, as every actor words it.
+[[nodiscard]] caf::error not_in_room_error(const std::string& room_id);
+
+/// SESSION_NOT_FOUND, as every actor words it.
+[[nodiscard]] caf::error session_not_found_error();
+
 /// The protocol error for any caf::error: a protocol error as it was made,
 /// anything else (a crashed or vanished actor) as INTERNAL.
 [[nodiscard]] schema::error_reply to_error_reply(const caf::error& x, std::string request_type);
@@ -98,6 +104,11 @@ CAF_ADD_TYPE_ID(signaling, (signaling::schema::peer_description))
 CAF_ADD_TYPE_ID(signaling, (signaling::schema::room_description))
 CAF_ADD_TYPE_ID(signaling, (signaling::schema::close_code))
 CAF_ADD_TYPE_ID(signaling, (signaling::actors::close_cause))
+CAF_ADD_TYPE_ID(signaling, (signaling::schema::peer_presence))
+CAF_ADD_TYPE_ID(signaling, (signaling::schema::auth_request))
+CAF_ADD_TYPE_ID(signaling, (signaling::schema::auth_refresh_request))
+CAF_ADD_TYPE_ID(signaling, (signaling::schema::turn_credentials_request))
+CAF_ADD_TYPE_ID(signaling, (signaling::schema::session_resume_request))
 
 // Atoms name what a message asks for; at most 10 characters each in 0.17.
 CAF_ADD_ATOM(signaling, signaling::actors, join_atom, "join")
@@ -119,5 +130,12 @@ CAF_ADD_ATOM(signaling, signaling::actors, shutdown_atom, "shutdown")
 CAF_ADD_ATOM(signaling, signaling::actors, sync_atom, "sync")
 CAF_ADD_ATOM(signaling, signaling::actors, close_atom, "close")
 CAF_ADD_ATOM(signaling, signaling::actors, reply_atom, "reply")
+CAF_ADD_ATOM(signaling, signaling::actors, start_atom, "start")
+CAF_ADD_ATOM(signaling, signaling::actors, attach_atom, "attach")
+CAF_ADD_ATOM(signaling, signaling::actors, detach_atom, "detach")
+CAF_ADD_ATOM(signaling, signaling::actors, resume_atom, "resume")
+CAF_ADD_ATOM(signaling, signaling::actors, grace_atom, "grace")
+CAF_ADD_ATOM(signaling, signaling::actors, expired_atom, "expired")
+CAF_ADD_ATOM(signaling, signaling::actors, presence_atom, "presence")
 
 CAF_END_TYPE_ID_BLOCK(signaling)

@@ -29,22 +29,31 @@ caf::result<schema::room_description> room_state::join(schema::peer_description 
   return result;
 }
 
-bool room_state::leave(const std::string& peer_id) {
+bool room_state::leave(const std::string& peer_id, std::string_view reason) {
   auto index = index_of(peer_id);
   if (index < 0)
     return false;
   self->demonitor(sessions[index].address());
-  remove_at(static_cast<std::size_t>(index));
+  remove_at(static_cast<std::size_t>(index), reason);
   return true;
 }
 
 void room_state::leave(const caf::actor_addr& session) {
   for (std::size_t index = 0; index < sessions.size(); ++index) {
     if (sessions[index].address() == session) {
-      remove_at(index);
+      remove_at(index, schema::leave_reason_left);
       return;
     }
   }
+}
+
+void room_state::announce(const std::string& peer_id, schema::peer_presence presence) {
+  auto index = index_of(peer_id);
+  if (index < 0)
+    return;
+  auto event = text_frame::make(
+    encode(schema::peer_presence_event{description.room_id, peer_id, presence}, envelope_now()));
+  broadcast(event, index);
 }
 
 void room_state::relay(schema::relay_request& request, const std::string& from,
@@ -57,12 +66,9 @@ void room_state::relay(schema::relay_request& request, const std::string& from,
   auto sender = index_of(from);
   if (sender < 0) {
     // A relay that crossed the sender's leave: answer whoever sent it.
-    auto error = schema::error_reply{error_code::not_in_room,
-                                     "not a member of room '" + description.room_id + "'",
-                                     std::string{request_type},
-                                     {}};
     answer(caf::actor_cast<session_actor>(self->current_sender()),
-           encode(error, envelope_now(correlation)));
+           encode(to_error_reply(not_in_room_error(description.room_id), std::string{request_type}),
+                  envelope_now(correlation)));
     return;
   }
   const auto& sender_session = sessions[static_cast<std::size_t>(sender)];
@@ -114,14 +120,13 @@ std::ptrdiff_t room_state::index_of(const std::string& peer_id) const {
   return -1;
 }
 
-void room_state::remove_at(std::size_t index) {
+void room_state::remove_at(std::size_t index, std::string_view reason) {
   auto peer_id = std::move(description.peers[index].peer_id);
   description.peers.erase(description.peers.begin() + static_cast<std::ptrdiff_t>(index));
   sessions.erase(sessions.begin() + static_cast<std::ptrdiff_t>(index));
   log(log_level::debug, "peer-left", {{"roomId", description.room_id}, {"peerId", peer_id}});
   auto event = text_frame::make(
-    encode(schema::peer_left_event{description.room_id, peer_id, schema::leave_reason_left},
-           envelope_now()));
+    encode(schema::peer_left_event{description.room_id, peer_id, reason}, envelope_now()));
   broadcast(event, -1);
   // A room lives exactly as long as it has members.
   if (sessions.empty())
@@ -151,16 +156,18 @@ room_actor::behavior_type room(room_actor::stateful_pointer<room_state> self,
     },
     [self](leave_atom, const std::string& peer_id) -> caf::result<caf::ok_atom> {
       if (!self->state.leave(peer_id))
-        return make_protocol_error(error_code::not_in_room, "not a member of room '"
-                                                              + self->state.description.room_id
-                                                              + "'");
+        return not_in_room_error(self->state.description.room_id);
       return caf::ok_atom_v;
+    },
+    [self](expired_atom, const std::string& peer_id) {
+      self->state.leave(peer_id, schema::leave_reason_timeout);
+    },
+    [self](presence_atom, const std::string& peer_id, schema::peer_presence presence) {
+      self->state.announce(peer_id, presence);
     },
     [self](state_atom, const std::string& peer_id) -> caf::result<schema::room_description> {
       if (self->state.index_of(peer_id) < 0)
-        return make_protocol_error(error_code::not_in_room, "not a member of room '"
-                                                              + self->state.description.room_id
-                                                              + "'");
+        return not_in_room_error(self->state.description.room_id);
       return self->state.describe();
     },
     [self](relay_atom, schema::relay_request& request, const std::string& from,

@@ -21,8 +21,12 @@ struct room_state {
   /// sees it; a member joining again gets the same answer and nobody hears.
   caf::result<schema::room_description> join(schema::peer_description peer, session_actor session);
 
-  /// Removes the member; false if `peer_id` is not a member.
-  bool leave(const std::string& peer_id);
+  /// Removes the member (peers hear `reason`); false if `peer_id` is not a
+  /// member.
+  bool leave(const std::string& peer_id, std::string_view reason = schema::leave_reason_left);
+
+  /// Tells the other members that the peer's connection was lost or resumed.
+  void announce(const std::string& peer_id, schema::peer_presence presence);
 
   /// Removes the member whose session died.
   void leave(const caf::actor_addr& session);
@@ -38,7 +42,7 @@ struct room_state {
 
   [[nodiscard]] std::ptrdiff_t index_of(const std::string& peer_id) const;
 
-  void remove_at(std::size_t index);
+  void remove_at(std::size_t index, std::string_view reason);
 
   /// Sends one encoded frame to every member but the one at `except`;
   /// returns how many received it.

@@ -1,6 +1,6 @@
 // The SESSION actor: room memberships of one peer and the replies to its
 // requests, in request order; relays flow one way to the room, which
-// answers the client.
+// answers the client. While detached it buffers, for a resume to replay.
 #include "actors/session_actor.hpp"
 
 #include "actors/clock.hpp"
@@ -8,6 +8,9 @@
 #include "actors/metrics.hpp"
 
 #include <caf/sec.hpp>
+
+#include <algorithm>
+#include <memory>
 
 namespace signaling::actors {
 
@@ -21,21 +24,166 @@ bool is_receiver_down(const caf::error& error) {
 
 constexpr int join_attempts = 3;
 
-caf::error not_in_room(const std::string& room_id) {
-  return make_protocol_error(error_code::not_in_room, "not a member of room '" + room_id + "'");
-}
-
 } // namespace
 
 template <class Message>
 void session_state::reply(const Message& message, const correlation_id& correlation) {
-  self->send(connection, deliver_atom_v,
-             text_frame::make(encode(message, envelope_now(correlation))));
+  to_client(text_frame::make(encode(message, envelope_now(correlation))));
 }
 
 void session_state::reply_error(const caf::error& error, std::string_view request_type,
                                 const correlation_id& correlation) {
   reply(to_error_reply(error, std::string{request_type}), correlation);
+}
+
+// -- connection ----------------------------------------------------------------
+
+session_handoff session_state::start(connection_actor first, const std::string& upgrade_token) {
+  connection = std::move(first);
+  self->monitor(connection);
+  schema::connected_event event{peer_id, resume_token, settings->heartbeat_ms, false};
+  return session_handoff{self, peer_id, text_frame::make(encode(event, envelope_now()))};
+}
+
+void session_state::to_client(text_frame frame) {
+  if (attached()) {
+    self->send(connection, deliver_atom_v, std::move(frame));
+    return;
+  }
+  if (ending)
+    return;
+  buffered_bytes += frame.text->size();
+  buffer.emplace_back(std::move(frame));
+  if (buffer.size() > settings->resume_buffer_messages
+      || buffered_bytes > settings->resume_buffer_bytes)
+    expire("buffer-overflow");
+}
+
+void session_state::detach(const connection_actor& from, close_cause cause) {
+  // A connection taken over by a resume reports its end too late to matter.
+  if (from != connection)
+    return;
+  log(log_level::debug, "session-detached",
+      {{"peerId", peer_id}, {"cause", std::string{to_string(cause)}}});
+  self->demonitor(connection.address());
+  if (cause == close_cause::lost && settings->resume_grace_ms > 0) {
+    lose_connection();
+    return;
+  }
+  connection = nullptr;
+  end();
+}
+
+void session_state::lose_connection() {
+  abandon_attach();
+  connection = nullptr;
+  auto current = ++epoch;
+  self->delayed_send(self, std::chrono::milliseconds{settings->resume_grace_ms}, grace_atom_v,
+                     current);
+  for (const auto& [room_id, room] : rooms)
+    self->send(room, presence_atom_v, peer_id, schema::peer_presence::reconnecting);
+}
+
+void session_state::on_grace(std::uint64_t grace_epoch) {
+  if (grace_epoch == epoch && !connection)
+    expire("grace-expired");
+}
+
+void session_state::expire(std::string_view reason) {
+  if (ending)
+    return;
+  log(log_level::info, "session-expired", {{"peerId", peer_id}, {"reason", reason}});
+  // Rooms hear it first, so peers see reason timeout rather than the
+  // session's exit (which would read as left).
+  for (const auto& [room_id, room] : rooms)
+    self->send(room, expired_atom_v, peer_id);
+  rooms.clear();
+  buffer.clear();
+  buffered_bytes = 0;
+  // Over the buffer while resuming: the new connection stays with the
+  // fresh session it came with.
+  abandon_attach();
+  end();
+}
+
+caf::typed_response_promise<session_handoff>
+session_state::attach(connection_actor next, std::string new_token,
+                      const correlation_id& correlation) {
+  auto promise = self->make_response_promise<session_handoff>();
+  if (ending) {
+    promise.deliver(session_not_found_error());
+    return promise;
+  }
+  bool was_detached = !connection;
+  if (connection) {
+    // The old socket still looks open but is half-dead: it goes, with 1000.
+    log(log_level::info, "session-taken-over", {{"peerId", peer_id}});
+    self->demonitor(connection.address());
+    self->send(connection, close_atom_v, schema::close_code::normal);
+  }
+  connection = std::move(next);
+  self->monitor(connection);
+  resume_token = std::move(new_token);
+  resuming = true;
+  attaching = promise;
+  auto attach_epoch = ++epoch;
+  // The answer lists each room as it is now; what happened before and
+  // meanwhile follows from the buffer, in order.
+  auto reply = std::make_shared<schema::session_resumed_reply>();
+  reply->peer_id = peer_id;
+  reply->resume_token = resume_token;
+  auto outstanding = std::make_shared<std::size_t>(rooms.size());
+  auto answered = [this, reply, outstanding, attach_epoch, correlation] {
+    if (--*outstanding == 0 && attach_epoch == epoch && attaching)
+      finish_attach(*reply, correlation);
+  };
+  if (rooms.empty()) {
+    finish_attach(*reply, correlation);
+    return promise;
+  }
+  auto timeout = std::chrono::milliseconds{settings->request_timeout_ms};
+  for (const auto& [room_id, room] : rooms) {
+    if (was_detached)
+      self->send(room, presence_atom_v, peer_id, schema::peer_presence::resumed);
+    self->request(room, timeout, state_atom_v, peer_id)
+      .then(
+        [this, reply, answered](schema::room_description& description) {
+          auto& peers = description.peers;
+          peers.erase(std::remove_if(peers.begin(), peers.end(),
+                                     [this](const auto& peer) { return peer.peer_id == peer_id; }),
+                      peers.end());
+          reply->rooms.emplace_back(std::move(description));
+          answered();
+        },
+        [this, room_id = room_id, answered](const caf::error&) {
+          // A room that cannot answer is not one the client is in anymore.
+          rooms.erase(room_id);
+          answered();
+        });
+  }
+  return promise;
+}
+
+void session_state::finish_attach(const schema::session_resumed_reply& reply,
+                                  const correlation_id& correlation) {
+  self->send(connection, deliver_atom_v,
+             text_frame::make(encode(reply, envelope_now(correlation))));
+  resuming = false;
+  buffered_bytes = 0;
+  for (auto& frame : buffer)
+    self->send(connection, deliver_atom_v, std::move(frame));
+  buffer.clear();
+  log(log_level::info, "session-resumed", {{"peerId", peer_id}});
+  std::exchange(attaching, std::nullopt)->deliver(session_handoff{self, peer_id, {}});
+}
+
+void session_state::abandon_attach() {
+  if (!attaching)
+    return;
+  std::exchange(attaching, std::nullopt)->deliver(session_not_found_error());
+  resuming = false;
+  self->demonitor(connection.address());
+  connection = nullptr;
 }
 
 // -- request order -------------------------------------------------------------
@@ -47,19 +195,20 @@ void session_state::accept(client_request request) {
     // Only a client far past its rate can get here, while a room or the
     // directory is slow to answer: refusing would break the reply order.
     log(log_level::info, "requests-overflowed", {{"peerId", peer_id}});
-    self->send(connection, close_atom_v, schema::close_code::overloaded);
+    if (connection)
+      self->send(connection, close_atom_v, schema::close_code::overloaded);
     return;
   }
   if (busy || !backlog.empty() || waits_for_relays(request)) {
     backlog.emplace_back(std::move(request));
-    resume();
+    run_backlog();
     return;
   }
   // The common case, a relay with nothing outstanding, skips the queue.
   handle(request);
 }
 
-void session_state::resume() {
+void session_state::run_backlog() {
   while (!busy && !backlog.empty()) {
     if (waits_for_relays(backlog.front())) {
       busy = true;
@@ -67,7 +216,7 @@ void session_state::resume() {
       unanswered_room_id.clear();
       // Any answer, an error from a room that exited included, comes after
       // every ack and error that room sent before.
-      self->request(room, caf::infinite, sync_atom_v)
+      self->request(room, std::chrono::milliseconds{settings->request_timeout_ms}, sync_atom_v)
         .then([this](caf::ok_atom) { finish_request(); },
               [this](const caf::error&) { finish_request(); });
       return;
@@ -84,12 +233,15 @@ void session_state::finish_request() {
     self->quit();
     return;
   }
-  resume();
+  run_backlog();
 }
 
 void session_state::end() {
   // A request in flight finishes first: a join the directory answered has
   // made the room, which must then see its member (and its end) to exit.
+  for (auto& request : backlog)
+    if (auto call = std::get_if<resume_call>(&request.body))
+      call->promise.deliver(session_not_found_error());
   backlog.clear();
   ending = true;
   if (!busy)
@@ -103,10 +255,15 @@ bool session_state::waits_for_relays(const client_request& request) const {
   // was left, only after that room's answer to the leave), behind its acks.
   return std::visit(
     [this](const auto& body) {
-      if constexpr (std::is_same_v<std::decay_t<decltype(body)>, text_frame>)
-        return true;
-      else
+      using body_type = std::decay_t<decltype(body)>;
+      if constexpr (
+        std::is_same_v<
+          body_type,
+          schema::
+            join_request> || std::is_same_v<body_type, schema::leave_request> || std::is_same_v<body_type, schema::state_request> || std::is_same_v<body_type, schema::relay_request>)
         return body.room_id != unanswered_room_id;
+      else
+        return true;
     },
     request.body);
 }
@@ -124,8 +281,16 @@ void session_state::handle(client_request& request) {
         describe(body, correlation);
       else if constexpr (std::is_same_v<body_type, schema::relay_request>)
         relay(body, correlation);
+      else if constexpr (std::is_same_v<body_type, schema::auth_request>)
+        authenticate(body, correlation);
+      else if constexpr (std::is_same_v<body_type, schema::auth_refresh_request>)
+        refresh(body, correlation);
+      else if constexpr (std::is_same_v<body_type, schema::turn_credentials_request>)
+        ice_servers(correlation);
+      else if constexpr (std::is_same_v<body_type, resume_call>)
+        resume(body, correlation);
       else
-        self->send(connection, deliver_atom_v, std::move(body));
+        to_client(std::move(body));
     },
     request.body);
 }
@@ -133,14 +298,15 @@ void session_state::handle(client_request& request) {
 // -- operations ----------------------------------------------------------------
 
 void session_state::join(schema::join_request request, const correlation_id& correlation) {
+  joined = true;
   if (auto i = rooms.find(request.room_id); i != rooms.end()) {
     enter_room(std::move(request), correlation, i->second, join_attempts);
     return;
   }
-  if (rooms.size() >= settings.max_rooms_per_peer) {
+  if (rooms.size() >= settings->max_rooms_per_peer) {
     reply_error(make_protocol_error(error_code::too_many_rooms,
                                     "a peer may be in at most "
-                                      + std::to_string(settings.max_rooms_per_peer) + " rooms"),
+                                      + std::to_string(settings->max_rooms_per_peer) + " rooms"),
                 "room:join", correlation);
     return;
   }
@@ -150,13 +316,13 @@ void session_state::join(schema::join_request request, const correlation_id& cor
 void session_state::open_room(schema::join_request request, const correlation_id& correlation,
                               const room_actor& stale, int attempts) {
   busy = true;
-  auto max_peers = request.max_peers != 0 ? request.max_peers : settings.default_max_peers;
+  auto max_peers = request.max_peers != 0 ? request.max_peers : settings->default_max_peers;
   auto room_id = request.room_id;
   auto create = request.create;
   auto metadata_json = request.metadata_json;
   self
-    ->request(directory, caf::infinite, open_atom_v, std::move(room_id), create,
-              std::move(metadata_json), max_peers, stale)
+    ->request(directory, std::chrono::milliseconds{settings->request_timeout_ms}, open_atom_v,
+              std::move(room_id), create, std::move(metadata_json), max_peers, stale)
     .then(
       [this, request = std::move(request), correlation, attempts](room_actor& room) mutable {
         enter_room(std::move(request), correlation, std::move(room), attempts);
@@ -170,10 +336,13 @@ void session_state::open_room(schema::join_request request, const correlation_id
 void session_state::enter_room(schema::join_request request, const correlation_id& correlation,
                                room_actor room, int attempts) {
   busy = true;
-  schema::peer_description peer{peer_id, {}, request.display_name, now_ms()};
+  auto display_name = who.user_id.empty() ? request.display_name : who.display_name;
+  schema::peer_description peer{peer_id, who.user_id, std::move(display_name), now_ms()};
   // The answer comes in mailbox order, behind the room's earlier events; the
   // client's later requests wait in the backlog until it is there.
-  self->request(room, caf::infinite, join_atom_v, std::move(peer), self)
+  self
+    ->request(room, std::chrono::milliseconds{settings->request_timeout_ms}, join_atom_v,
+              std::move(peer), self)
     .then(
       [this, room, correlation](schema::room_description& description) {
         rooms.emplace(description.room_id, room);
@@ -195,7 +364,7 @@ void session_state::enter_room(schema::join_request request, const correlation_i
 void session_state::leave(const schema::leave_request& request, const correlation_id& correlation) {
   auto i = rooms.find(request.room_id);
   if (i == rooms.end()) {
-    reply_error(not_in_room(request.room_id), "room:leave", correlation);
+    reply_error(not_in_room_error(request.room_id), "room:leave", correlation);
     return;
   }
   auto room = i->second;
@@ -209,7 +378,8 @@ void session_state::leave(const schema::leave_request& request, const correlatio
     reply(schema::room_left_reply{room_id}, correlation);
     finish_request();
   };
-  self->request(room, caf::infinite, leave_atom_v, peer_id)
+  self
+    ->request(room, std::chrono::milliseconds{settings->request_timeout_ms}, leave_atom_v, peer_id)
     .then([done](caf::ok_atom) { done(); },
           [this, done, correlation](const caf::error& error) {
             if (is_receiver_down(error)) {
@@ -224,12 +394,13 @@ void session_state::leave(const schema::leave_request& request, const correlatio
 void session_state::describe(const schema::state_request& request,
                              const correlation_id& correlation) {
   busy = true;
+  auto timeout = std::chrono::milliseconds{settings->request_timeout_ms};
   auto on_error = [this, correlation](const caf::error& error) {
     reply_error(error, "room:state", correlation);
     finish_request();
   };
   if (auto i = rooms.find(request.room_id); i != rooms.end()) {
-    self->request(i->second, caf::infinite, state_atom_v, peer_id)
+    self->request(i->second, timeout, state_atom_v, peer_id)
       .then(
         [this, correlation](schema::room_description& description) {
           reply(schema::room_state_reply{std::move(description)}, correlation);
@@ -239,10 +410,10 @@ void session_state::describe(const schema::state_request& request,
     return;
   }
   // Not a member: the answer depends on whether the room exists at all.
-  self->request(directory, caf::infinite, find_atom_v, request.room_id)
+  self->request(directory, timeout, find_atom_v, request.room_id)
     .then(
       [this, room_id = request.room_id, correlation](const room_actor&) {
-        reply_error(not_in_room(room_id), "room:state", correlation);
+        reply_error(not_in_room_error(room_id), "room:state", correlation);
         finish_request();
       },
       on_error);
@@ -251,7 +422,7 @@ void session_state::describe(const schema::state_request& request,
 void session_state::relay(schema::relay_request& request, const correlation_id& correlation) {
   auto i = rooms.find(request.room_id);
   if (i == rooms.end()) {
-    reply_error(not_in_room(request.room_id), type_name(request.kind), correlation);
+    reply_error(not_in_room_error(request.room_id), type_name(request.kind), correlation);
     return;
   }
   // The room answers the client (ack or error) through deliver_atom.
@@ -259,30 +430,104 @@ void session_state::relay(schema::relay_request& request, const correlation_id& 
     unanswered_relays = i->second;
     unanswered_room_id = request.room_id;
   }
-  self->send(i->second, relay_atom_v, std::move(request), peer_id, std::string{}, correlation);
+  self->send(i->second, relay_atom_v, std::move(request), peer_id, who.user_id, correlation);
 }
 
+void session_state::authenticate(const schema::auth_request&, const correlation_id& correlation) {
+  reply_error(
+    make_protocol_error(error_code::unavailable, "authentication is not configured on this server"),
+    "auth:request", correlation);
+}
+
+void session_state::refresh(const schema::auth_refresh_request&,
+                            const correlation_id& correlation) {
+  reply_error(
+    make_protocol_error(error_code::unavailable, "authentication is not configured on this server"),
+    "auth:refresh", correlation);
+}
+
+void session_state::ice_servers(const correlation_id& correlation) {
+  reply_error(
+    make_protocol_error(error_code::unavailable, "no TURN or STUN servers are configured"),
+    "turn:credentials", correlation);
+}
+
+void session_state::resume(resume_call& call, const correlation_id& correlation) {
+  if (joined) {
+    refuse_resume(call,
+                  make_protocol_error(error_code::invalid_message,
+                                      "session:resume must come before the first room:join"),
+                  correlation);
+    return;
+  }
+  if (call.request.resume_token == resume_token) {
+    refuse_resume(call,
+                  make_protocol_error(error_code::invalid_message,
+                                      "this connection already holds the session of that token"),
+                  correlation);
+    return;
+  }
+  busy = true;
+  auto timeout = std::chrono::milliseconds{settings->request_timeout_ms};
+  self->request(registry, timeout, resume_atom_v, call.request.resume_token)
+    .then(
+      [this, call, correlation, timeout](session_actor& resumed, std::string& new_token) mutable {
+        self
+          ->request(resumed, timeout, attach_atom_v, connection, std::move(new_token), correlation)
+          .then(
+            [this, call](session_handoff& handoff) mutable {
+              // The connection is the resumed session's now; this one ends
+              // without ever having been in a room.
+              call.promise.deliver(std::move(handoff));
+              self->demonitor(connection.address());
+              connection = nullptr;
+              end();
+              finish_request();
+            },
+            [this, call, correlation](const caf::error& error) mutable {
+              refuse_resume(call, is_receiver_down(error) ? session_not_found_error() : error,
+                            correlation);
+              finish_request();
+            });
+      },
+      [this, call, correlation](const caf::error& error) mutable {
+        refuse_resume(call, error, correlation);
+        finish_request();
+      });
+}
+
+void session_state::refuse_resume(resume_call& call, const caf::error& error,
+                                  const correlation_id& correlation) {
+  reply_error(error, "session:resume", correlation);
+  call.promise.deliver(session_handoff{self, peer_id, {}});
+}
+
+// -- behavior ------------------------------------------------------------------
+
 session_actor::behavior_type session(session_actor::stateful_pointer<session_state> self,
-                                     std::string peer_id, connection_actor connection,
-                                     room_directory_actor directory, server_settings settings) {
+                                     std::string peer_id, std::string resume_token,
+                                     session_registry_actor registry,
+                                     room_directory_actor directory, settings_ptr settings) {
   auto& state = self->state;
-  state.self = self;
   state.peer_id = std::move(peer_id);
-  state.connection = connection;
+  state.resume_token = std::move(resume_token);
+  state.registry = std::move(registry);
   state.directory = std::move(directory);
-  state.settings = settings;
-  // The session ends with its connection; rooms monitor the session and tell
-  // the other members (peer:left).
-  self->monitor(connection);
+  state.settings = std::move(settings);
+  // A connection that vanished without reporting its end was lost.
   self->set_down_handler([self](const caf::down_msg& down) {
-    if (down.source == self->state.connection.address())
-      self->state.end();
+    auto& state = self->state;
+    if (state.connection && down.source == state.connection.address())
+      state.detach(state.connection, close_cause::lost);
   });
   auto& metrics = server_metrics::instance();
   metrics.sessions_open.fetch_add(1, std::memory_order_relaxed);
   self->attach_functor(
     [] { server_metrics::instance().sessions_open.fetch_sub(1, std::memory_order_relaxed); });
   return {
+    [self](start_atom, connection_actor& connection, const std::string& upgrade_token) {
+      return self->state.start(std::move(connection), upgrade_token);
+    },
     [self](request_atom, schema::join_request& request, correlation_id& correlation) {
       self->state.accept({std::move(request), std::move(correlation)});
     },
@@ -295,12 +540,32 @@ session_actor::behavior_type session(session_actor::stateful_pointer<session_sta
     [self](request_atom, schema::relay_request& request, correlation_id& correlation) {
       self->state.accept({std::move(request), std::move(correlation)});
     },
+    [self](request_atom, schema::auth_request& request, correlation_id& correlation) {
+      self->state.accept({std::move(request), std::move(correlation)});
+    },
+    [self](request_atom, schema::auth_refresh_request& request, correlation_id& correlation) {
+      self->state.accept({std::move(request), std::move(correlation)});
+    },
+    [self](request_atom, schema::turn_credentials_request& request, correlation_id& correlation) {
+      self->state.accept({request, std::move(correlation)});
+    },
+    [self](request_atom, schema::session_resume_request& request, correlation_id& correlation) {
+      auto promise = self->make_response_promise<session_handoff>();
+      self->state.accept({resume_call{std::move(request), promise}, std::move(correlation)});
+      return promise;
+    },
+    [self](attach_atom, connection_actor& connection, std::string& new_token,
+           const correlation_id& correlation) {
+      return self->state.attach(std::move(connection), std::move(new_token), correlation);
+    },
     [self](reply_atom, text_frame& frame) {
       self->state.accept({std::move(frame), {}});
     },
-    [self](deliver_atom, const text_frame& frame) {
-      self->send(self->state.connection, deliver_atom_v, frame);
+    [self](detach_atom, const connection_actor& connection, close_cause cause) {
+      self->state.detach(connection, cause);
     },
+    [self](deliver_atom, text_frame& frame) { self->state.to_client(std::move(frame)); },
+    [self](grace_atom, std::uint64_t epoch) { self->state.on_grace(epoch); },
   };
 }
 

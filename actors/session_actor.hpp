@@ -1,47 +1,110 @@
-// The SESSION actor: one per peer. Holds identity and room memberships and
-// turns the connection's requests into room operations and their replies.
+// The SESSION actor: one per peer. Holds identity, room memberships and the
+// resume token, turns the connection's requests into room operations and
+// their replies, and outlives a lost connection for the resume grace.
 #pragma once
 
 #include "actors/interfaces.hpp"
 #include "actors/settings.hpp"
 
 #include <caf/typed_event_based_actor.hpp>
+#include <caf/typed_response_promise.hpp>
 
 #include <deque>
 #include <map>
+#include <optional>
 #include <string>
 #include <variant>
 
 namespace signaling::actors {
 
-/// A client request as the session queues it: one for the rooms, or a reply
-/// the connection made itself (a parse or rate error) that must still leave
-/// in request order.
+/// A session:resume waiting its turn, with the promise its connection
+/// awaits (the session that serves it afterwards).
+struct resume_call {
+  schema::session_resume_request request;
+  caf::typed_response_promise<session_handoff> promise;
+};
+
+/// A client request as the session queues it: one for the rooms, a local
+/// one, or a reply the connection made itself (a parse or rate error) that
+/// must still leave in request order.
 struct client_request {
   std::variant<schema::join_request, schema::leave_request, schema::state_request,
-               schema::relay_request, text_frame>
+               schema::relay_request, schema::auth_request, schema::auth_refresh_request,
+               schema::turn_credentials_request, resume_call, text_frame>
     body;
   correlation_id correlation;
+};
+
+/// Who the peer is. Only a token sets userId and displayName.
+struct identity {
+  std::string user_id;      // empty: not authenticated
+  std::string display_name; // the token's name claim; empty: none
 };
 
 struct session_state {
   // -- constants ---------------------------------------------------------------
 
-  const char* name = "session";
+  static constexpr const char* name = "session";
+
+  // -- construction ------------------------------------------------------------
+
+  explicit session_state(session_actor::pointer self) : self(self) {
+    // nop
+  }
+
+  // -- connection --------------------------------------------------------------
+  //
+  // A session is attached to one connection at a time. A lost connection
+  // (no close handshake) detaches it for the resume grace: events for the
+  // client are buffered, and a resume attaches the new connection. A closed
+  // one ends it.
+
+  /// Serves the first connection; the answer carries its connected frame.
+  session_handoff start(connection_actor connection, const std::string& upgrade_token);
+
+  /// The connection's socket ended with `cause`.
+  void detach(const connection_actor& connection, close_cause cause);
+
+  /// The connection is gone without a close: keep the session for the grace.
+  void lose_connection();
+
+  /// The grace of detach number `epoch` is over.
+  void on_grace(std::uint64_t epoch);
+
+  /// Ends the session as PROTOCOL.md's expired grace does: peers see
+  /// peer:left with reason timeout.
+  void expire(std::string_view reason);
+
+  /// Serves `connection` in place of the lost (or half-dead) one, under
+  /// `new_token`; answers once session:resumed and the buffer are out.
+  caf::typed_response_promise<session_handoff>
+  attach(connection_actor connection, std::string new_token, const correlation_id& correlation);
+
+  /// Every room answered: session:resumed, then the buffer, go out.
+  void finish_attach(const schema::session_resumed_reply& reply, const correlation_id& correlation);
+
+  /// An attach that cannot complete (the new connection was lost, or the
+  /// session expired meanwhile) answers SESSION_NOT_FOUND.
+  void abandon_attach();
+
+  /// Sends a frame to the client now, or buffers it while detached.
+  void to_client(text_frame frame);
+
+  [[nodiscard]] bool attached() const noexcept { return connection && !resuming; }
 
   // -- request order -----------------------------------------------------------
   //
   // Replies leave in the order of the client's requests. A request that
-  // needs another actor's answer (join, leave, state) holds the ones behind
-  // it until it is answered; a relay does not, but its ack or error comes
-  // from its room, so a later request answered elsewhere first waits for
-  // that room to confirm it has answered every relay sent to it (sync).
+  // needs another actor's answer (join, leave, state, resume) holds the ones
+  // behind it until it is answered; a relay does not, but its ack or error
+  // comes from its room, so a later request answered elsewhere first waits
+  // for that room to confirm it has answered every relay sent to it (sync).
 
   /// Queues `request` behind any unanswered one and runs what can run.
   void accept(client_request request);
 
   /// Runs queued requests until one must wait for an answer.
-  void resume();
+  void run_backlog();
 
   /// The request that held the queue was answered.
   void finish_request();
@@ -52,7 +115,8 @@ struct session_state {
 
   void handle(client_request& request);
 
-  /// The connection ended: quits once the request in flight is answered.
+  /// Quits once the request in flight is answered; rooms see the session go
+  /// (peer:left, reason left).
   void end();
 
   // -- operations --------------------------------------------------------------
@@ -75,9 +139,22 @@ struct session_state {
 
   void relay(schema::relay_request& request, const correlation_id& correlation);
 
+  void authenticate(const schema::auth_request& request, const correlation_id& correlation);
+
+  void refresh(const schema::auth_refresh_request& request, const correlation_id& correlation);
+
+  void ice_servers(const correlation_id& correlation);
+
+  /// session:resume on a fresh connection: takes over the session of the
+  /// token, or answers the error and stays this connection's session.
+  void resume(resume_call& call, const correlation_id& correlation);
+
+  /// The resume failed: the error goes to the client and this session stays.
+  void refuse_resume(resume_call& call, const caf::error& error, const correlation_id& correlation);
+
   // -- replies to the client ---------------------------------------------------
 
-  /// Encodes a server message and hands it to the connection.
+  /// Encodes a server message for the client.
   template <class Message>
   void reply(const Message& message, const correlation_id& correlation);
 
@@ -86,19 +163,43 @@ struct session_state {
 
   // -- data members ------------------------------------------------------------
 
-  session_actor::pointer self = nullptr;
+  session_actor::pointer self;
 
   std::string peer_id;
 
-  /// Where frames for the client go.
-  connection_actor connection;
+  /// The token that resumes this session (replaced at each resume).
+  std::string resume_token;
+
+  identity who;
+
+  session_registry_actor registry;
 
   room_directory_actor directory;
 
-  server_settings settings;
+  settings_ptr settings;
+
+  /// Where frames for the client go; invalid while detached.
+  connection_actor connection;
 
   /// Rooms this peer is a member of, by id.
   std::map<std::string, room_actor> rooms;
+
+  /// A room:join was asked for: session:resume is no longer allowed.
+  bool joined = false;
+
+  /// Counts detaches and attaches, so a grace timer of an earlier detach
+  /// does nothing.
+  std::uint64_t epoch = 0;
+
+  /// Frames for the client while detached or resuming, and their bytes.
+  std::deque<text_frame> buffer;
+  std::size_t buffered_bytes = 0;
+
+  /// A new connection is attached but session:resumed is not out yet.
+  bool resuming = false;
+
+  /// The answer to that attach, while it is pending.
+  std::optional<caf::typed_response_promise<session_handoff>> attaching;
 
   /// Requests behind the one being answered, in arrival order.
   std::deque<client_request> backlog;
@@ -115,9 +216,12 @@ struct session_state {
   std::string unanswered_room_id;
 };
 
-/// Spawned by its connection; ends with it (for now: resume comes next).
+using session_stateful_actor = caf::stateful_actor<session_state, session_actor::base>;
+
+/// Spawned by the session registry, which then hands it its connection.
 session_actor::behavior_type session(session_actor::stateful_pointer<session_state> self,
-                                     std::string peer_id, connection_actor connection,
-                                     room_directory_actor directory, server_settings settings);
+                                     std::string peer_id, std::string resume_token,
+                                     session_registry_actor registry,
+                                     room_directory_actor directory, settings_ptr settings);
 
 } // namespace signaling::actors

@@ -1,11 +1,13 @@
 // Runtime limits the actors enforce. tools/ fills this from flags and the
-// config file; every field's default is the protocol's default.
+// config file once; actors share it read-only (settings_ptr), so strings and
+// keys are not copied into every connection and session.
 #pragma once
 
 #include "schema/limits.hpp"
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 
 namespace signaling::actors {
 
@@ -19,6 +21,15 @@ struct server_settings {
   std::uint32_t max_peers_ceiling = schema::default_max_peers_ceiling;
   std::size_t max_outgoing_bytes = schema::default_max_outgoing_bytes;
   std::uint32_t drain_ms = schema::default_drain_ms;
+  std::uint32_t resume_grace_ms = schema::default_resume_grace_ms;
+  std::size_t resume_buffer_messages = schema::default_resume_buffer_messages;
+  std::size_t resume_buffer_bytes = schema::default_resume_buffer_bytes;
+  /// How long an actor waits for another's answer before it gives up and
+  /// tells the client INTERNAL (not part of the protocol: a bound, so one
+  /// silent actor cannot freeze the ones waiting on it).
+  std::uint32_t request_timeout_ms = 5'000;
 };
+
+using settings_ptr = std::shared_ptr<const server_settings>;
 
 } // namespace signaling::actors

@@ -1,5 +1,5 @@
 // What every HTTP and WebSocket session of one server shares: the actor
-// system, the room directory, settings, and the live connections (for
+// system, the session registry, settings, and the live connections (for
 // shutdown).
 #pragma once
 
@@ -58,15 +58,16 @@ private:
 };
 
 struct server_context {
-  server_context(caf::actor_system& system, actors::room_directory_actor directory,
-                 actors::server_settings settings)
-    : system(system), directory(std::move(directory)), settings(settings) {
+  server_context(caf::actor_system& system, actors::session_registry_actor registry,
+                 actors::settings_ptr settings)
+    : system(system), registry(std::move(registry)), settings(std::move(settings)) {
     // nop
   }
 
   caf::actor_system& system;
-  actors::room_directory_actor directory;
-  actors::server_settings settings;
+  /// Creates the session of each new connection.
+  actors::session_registry_actor registry;
+  actors::settings_ptr settings;
   /// Origins allowed to open a WebSocket; empty: every origin.
   std::vector<std::string> allowed_origins;
   /// Directory of static files served under /; empty: none.

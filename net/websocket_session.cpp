@@ -21,13 +21,83 @@ namespace {
 // Bytes asked of the socket per read; a message may take several reads.
 constexpr std::size_t read_chunk_bytes = 16 * std::size_t{1024};
 
+int hex_value(char c) {
+  if (c >= '0' && c <= '9')
+    return c - '0';
+  if (c >= 'a' && c <= 'f')
+    return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F')
+    return c - 'A' + 10;
+  return -1;
+}
+
+/// The value of `name` in the query of `target`, percent-decoded; empty
+/// when absent or malformed.
+std::string query_parameter(std::string_view target, std::string_view name) {
+  auto query_start = target.find('?');
+  if (query_start == std::string_view::npos)
+    return {};
+  auto query = target.substr(query_start + 1);
+  while (!query.empty()) {
+    auto end = std::min(query.find('&'), query.size());
+    auto pair = query.substr(0, end);
+    query.remove_prefix(std::min(end + 1, query.size()));
+    if (pair.size() <= name.size() || pair.substr(0, name.size()) != name
+        || pair[name.size()] != '=')
+      continue;
+    std::string result;
+    auto value = pair.substr(name.size() + 1);
+    for (std::size_t i = 0; i < value.size(); ++i) {
+      if (value[i] != '%') {
+        result += value[i];
+        continue;
+      }
+      if (i + 2 >= value.size())
+        return {};
+      auto high = hex_value(value[i + 1]);
+      auto low = hex_value(value[i + 2]);
+      if (high < 0 || low < 0)
+        return {};
+      result += static_cast<char>(high * 16 + low);
+      i += 2;
+    }
+    return result;
+  }
+  return {};
+}
+
+/// Why a read ended the socket: a close handshake, a protocol violation
+/// Beast answered with its own close (1002, 1007: the server's decision),
+/// or a lost peer.
+actors::close_cause close_cause_of(beast::error_code ec) {
+  if (ec == websocket::error::closed)
+    return actors::close_cause::client_close;
+  if (ec == websocket::condition::protocol_violation)
+    return actors::close_cause::policy_close;
+  return actors::close_cause::lost;
+}
+
+/// The token an upgrade request carries (PROTOCOL.md item 2): the `token`
+/// query parameter, else an `Authorization: Bearer` header; empty: none.
+std::string upgrade_token(const http::request<http::string_body>& request) {
+  auto target = request.target();
+  if (auto token = query_parameter({target.data(), target.size()}, "token"); !token.empty())
+    return token;
+  auto authorization = request[http::field::authorization];
+  constexpr std::string_view scheme = "Bearer ";
+  std::string_view header{authorization.data(), authorization.size()};
+  if (header.size() > scheme.size() && beast::iequals(header.substr(0, scheme.size()), scheme))
+    return std::string{header.substr(scheme.size())};
+  return {};
+}
+
 } // namespace
 
 websocket_session::websocket_session(boost::asio::ip::tcp::socket&& socket,
                                      std::shared_ptr<server_context> context)
   : stream_(std::move(socket)),
     home_(*stream_.get_executor().target<boost::asio::io_context::executor_type>()),
-    context_(std::move(context)), queue_(context_->settings.max_outgoing_bytes),
+    context_(std::move(context)), queue_(context_->settings->max_outgoing_bytes),
     close_deadline_(stream_.get_executor()) {
   actors::server_metrics::instance().sockets_open.fetch_add(1, std::memory_order_relaxed);
 }
@@ -40,6 +110,7 @@ websocket_session::~websocket_session() {
 
 void websocket_session::run(http::request<http::string_body> request) {
   stream_.next_layer().set_owner(shared_from_this());
+  upgrade_token_ = upgrade_token(request);
   // Our own heartbeat pings and drops silent peers (PROTOCOL.md), so Beast's
   // idle timer is off; the timeout bounds only the opening and closing
   // handshakes.
@@ -65,13 +136,20 @@ void websocket_session::on_accept(beast::error_code ec) {
   }
   auto& context = *context_;
   actor_ = context.system.spawn(actors::connection, actors::transport_ptr{shared_from_this()},
-                                context.directory, context.settings);
+                                context.registry, context.settings, std::move(upgrade_token_));
   context.connections.add(actor_);
   // Beast answers pings and swallows pongs inside reads; both prove the
   // client alive, which the connection actor's heartbeat must hear.
   stream_.control_callback([this](websocket::frame_type kind, beast::string_view) {
-    if (kind != websocket::frame_type::close)
+    if (kind != websocket::frame_type::close) {
       caf::anon_send(actor_, actors::pong_atom_v);
+      return;
+    }
+    // The client said goodbye: its session ends now (no resume grace), even
+    // if Beast's answering close frame then waits on a client that stopped
+    // reading, which the deadline bounds.
+    arm_close_deadline();
+    finish(actors::close_cause::client_close);
   });
   do_read();
 }
@@ -87,13 +165,13 @@ void websocket_session::on_read(beast::error_code ec, std::size_t) {
     // A close handshake finished, or the peer is gone (EOF, reset, abort):
     // either way nothing more will be written, and a write stuck on a peer
     // that stopped reading must not pin the socket.
+    close_deadline_.cancel();
     if (ec != websocket::error::closed)
       drop_socket();
-    finish(ec == websocket::error::closed ? actors::close_cause::client_close
-                                          : actors::close_cause::lost);
+    finish(close_cause_of(ec));
     return;
   }
-  if (buffer_.size() > context_->settings.max_message_bytes) {
+  if (buffer_.size() > context_->settings->max_message_bytes) {
     // Stop reading: the actor answers MESSAGE_TOO_LARGE and closes with 1009.
     caf::anon_send(actor_, actors::oversized_atom_v);
     buffer_.clear();
@@ -170,7 +248,7 @@ void websocket_session::enqueue(outgoing_frame frame) {
       // The client reads too slowly: what was queued is dropped for a close
       // 1013, and the actor ends at once (the handshake finishes without it).
       log(log_level::info, "slow-reader",
-          {{"limitBytes", std::to_string(context_->settings.max_outgoing_bytes)}});
+          {{"limitBytes", std::to_string(context_->settings->max_outgoing_bytes)}});
       finish(actors::close_cause::policy_close);
       closing = true;
       break;
@@ -240,7 +318,7 @@ void websocket_session::on_write(beast::error_code ec) {
 void websocket_session::arm_close_deadline() {
   // A client that reads nothing for a whole heartbeat interval would be
   // dropped as silent anyway; a closing one gets the same time to flush.
-  close_deadline_.expires_after(std::chrono::milliseconds{context_->settings.heartbeat_ms});
+  close_deadline_.expires_after(std::chrono::milliseconds{context_->settings->heartbeat_ms});
   close_deadline_.async_wait([self = shared_from_this()](beast::error_code ec) {
     if (!ec)
       self->drop_socket();

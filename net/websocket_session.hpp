@@ -62,6 +62,8 @@ private:
   boost::beast::flat_buffer buffer_;
   std::shared_ptr<server_context> context_;
   actors::connection_actor actor_;
+  /// The token the upgrade request carried, until the actor takes it.
+  std::string upgrade_token_;
   /// Items submitted from other threads and not yet taken by home_. Under
   /// load many frames share one post instead of one post each.
   std::mutex submitted_mutex_;

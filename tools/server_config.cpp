@@ -29,6 +29,14 @@ server_config::server_config() {
     .add(allowed_origins, "allowed-origins",
          "comma-separated Origins allowed to connect (default: all)")
     .add(s.drain_ms, "drain-ms", "time given to clients to close on shutdown")
+    .add(s.resume_grace_ms, "resume-grace-ms",
+         "how long the session of a lost connection waits for a resume (0: no resume)")
+    .add(s.resume_buffer_messages, "resume-buffer-messages",
+         "messages a detached session keeps for its client before it ends")
+    .add(s.resume_buffer_bytes, "resume-buffer-bytes",
+         "bytes a detached session keeps for its client before it ends")
+    .add(s.request_timeout_ms, "request-timeout-ms",
+         "how long an actor waits for another's answer before the client hears INTERNAL")
     .add(web_root, "web-root", "directory of static files served under /")
     .add(log_level, "log-level", "debug, info, warning or error");
 }
@@ -55,6 +63,11 @@ std::optional<std::string> server_config::validate() const {
            + " and --max-peers-ceiling";
   if (s.max_outgoing_bytes < s.max_message_bytes)
     return "--max-outgoing-bytes must be at least --max-message-bytes";
+  if (s.resume_buffer_messages < 1 || s.resume_buffer_bytes < s.max_message_bytes)
+    return "--resume-buffer-messages must be at least 1 and --resume-buffer-bytes at least "
+           "--max-message-bytes";
+  if (s.request_timeout_ms < 100)
+    return "--request-timeout-ms must be at least 100";
   return std::nullopt;
 }
 

@@ -2,6 +2,7 @@
 // listener, and drains clients on SIGINT/SIGTERM.
 #include "actors/log.hpp"
 #include "actors/room_directory_actor.hpp"
+#include "actors/session_registry_actor.hpp"
 #include "net/io_scheduler.hpp"
 #include "net/io_threads.hpp"
 #include "net/listener.hpp"
@@ -47,7 +48,7 @@ public:
     log(log_level::info, "shutdown", {{"openConnections", std::to_string(open)}});
     context_->connections.broadcast(actors::shutdown_atom_v);
     deadline_ =
-      std::chrono::steady_clock::now() + std::chrono::milliseconds{context_->settings.drain_ms};
+      std::chrono::steady_clock::now() + std::chrono::milliseconds{context_->settings->drain_ms};
     poll();
   }
 
@@ -87,6 +88,7 @@ int main(int argc, char** argv) {
   actors::parse_log_level(config.log_level, level);
   actors::set_log_level(level);
   config.add_message_types<caf::id_block::signaling>();
+  config.add_message_types<caf::id_block::signaling_actors>();
 
   // Actors run on the threads that serve the sockets (net/io_scheduler).
   // The threads outlive the actor system, which needs them to wind down.
@@ -98,8 +100,10 @@ int main(int argc, char** argv) {
   std::optional<caf::actor_system> system;
   system.emplace(config);
   threads.start();
+  auto settings = std::make_shared<const actors::server_settings>(config.settings);
   auto directory = system->spawn(actors::room_directory);
-  auto context = std::make_shared<net::server_context>(*system, directory, config.settings);
+  auto registry = system->spawn(actors::session_registry, directory, settings);
+  auto context = std::make_shared<net::server_context>(*system, registry, settings);
   context->allowed_origins = config.origins();
   context->web_root = config.web_root;
   if (context->allowed_origins.empty())
@@ -110,8 +114,11 @@ int main(int argc, char** argv) {
   // the asio objects below, which the threads use, be destroyed.
   auto stop = [&] {
     context->connections.terminate_all();
+    caf::anon_send_exit(registry, caf::exit_reason::user_shutdown);
     caf::anon_send_exit(directory, caf::exit_reason::user_shutdown);
+    registry = nullptr;
     directory = nullptr;
+    context->registry = nullptr;
     system.reset();
     threads.stop();
   };

@@ -14,10 +14,20 @@ using namespace signaling::test;
 namespace {
 
 // Short, so that a silent peer is dropped within about a second, yet long
-// enough for the partners to answer pings on a loaded machine; the rate
-// limit is out of the way of the floods.
-const std::vector<std::string> fast_heartbeat{"--heartbeat-ms=500", "--rate=100000",
-                                              "--rate-burst=100000"};
+// enough for the partners to answer pings on a loaded machine; a short
+// resume grace, so a lost peer's session ends soon after; the rate limit is
+// out of the way of the floods.
+const std::vector<std::string> fast_heartbeat{"--heartbeat-ms=500", "--resume-grace-ms=300",
+                                              "--rate=100000", "--rate-burst=100000"};
+
+/// How a peer's departure looks to the others (PROTOCOL.md item 4).
+enum class departure {
+  /// A close frame from the client, or a close by the server: peer:left.
+  left,
+  /// A lost connection: peer:reconnecting, then, with no resume within the
+  /// grace, peer:left with reason timeout.
+  lost,
+};
 
 std::string join_frame(const std::string& room) {
   return raw_client::frame(protocol_frame("room:join", R"({"roomId":")" + room + R"("})"));
@@ -52,15 +62,29 @@ void flood(ws_client& sender, const std::string& room, std::size_t total, std::s
       return;
 }
 
-/// `partner` hears that the peer who joined after it is gone (skipping any
-/// relays), then the server settles with only `partner` left.
-void departs(ws_client& partner, std::uint16_t port, const char* file = __builtin_FILE(),
-             int line = __builtin_LINE()) {
+/// The next event of `partner` that is not a relay.
+json::object next_departure_event(ws_client& partner, const char* file, int line) {
   auto event = partner.next(default_timeout, file, line);
   while (text_of(event, "type") == "room:message")
     event = partner.next(default_timeout, file, line);
-  if (text_of(event, "type") != "peer:left")
-    report_failure(file, line, "expected peer:left, got " + json::serialize(event));
+  return event;
+}
+
+/// `partner` hears that the peer who joined after it is gone (skipping any
+/// relays) as `how` says, then the server settles with only `partner` left.
+void departs(ws_client& partner, std::uint16_t port, departure how,
+             const char* file = __builtin_FILE(), int line = __builtin_LINE()) {
+  auto event = next_departure_event(partner, file, line);
+  if (how == departure::lost) {
+    if (text_of(event, "type") != "peer:reconnecting")
+      report_failure(file, line, "expected peer:reconnecting, got " + json::serialize(event));
+    event = next_departure_event(partner, file, line);
+  }
+  auto reason = how == departure::lost ? "timeout" : "left";
+  if (text_of(event, "type") != "peer:left" || text_of(payload_of(event), "reason") != reason)
+    report_failure(file, line,
+                   std::string{"expected peer:left with reason "} + reason + ", got "
+                     + json::serialize(event));
   settles_at(port, 1, 1, 5s, file, line);
   server_serves(port, file, line);
 }
@@ -95,7 +119,7 @@ CAF_TEST(a close frame followed by a stall) {
   CAF_MESSAGE("the client sends its close frame, then neither reads nor sends FIN");
   stalled->send(raw_client::close_frame());
   flood(partner, room, 512 * 1024, 8 * 1024);
-  departs(partner, port());
+  departs(partner, port(), departure::left);
 }
 
 CAF_TEST(a reader that stops with megabytes queued in the kernel) {
@@ -105,14 +129,14 @@ CAF_TEST(a reader that stops with megabytes queued in the kernel) {
   auto stalled = member();
   CAF_REQUIRE(stalled);
   flood(partner, room, 4 * 1024 * 1024, 12 * 1024);
-  departs(partner, port());
+  departs(partner, port(), departure::lost);
 }
 
 CAF_TEST(a half open connection that goes silent) {
   auto silent = member();
   CAF_REQUIRE(silent);
   flood(partner, room, 64 * 1024, 1024);
-  departs(partner, port());
+  departs(partner, port(), departure::lost);
 }
 
 CAF_TEST(a reset in the middle of a frame) {
@@ -121,7 +145,7 @@ CAF_TEST(a reset in the middle of a frame) {
   auto frame = message_frame(room, std::string(2000, 'y'));
   client->send(std::string_view{frame}.substr(0, frame.size() / 2));
   client->reset();
-  departs(partner, port());
+  departs(partner, port(), departure::lost);
 }
 
 CAF_TEST(a reset in the middle of a frame header) {
@@ -131,7 +155,7 @@ CAF_TEST(a reset in the middle of a frame header) {
   auto frame = message_frame(room, std::string(500, 'y'));
   client->send(std::string_view{frame}.substr(0, 3));
   client->reset();
-  departs(partner, port());
+  departs(partner, port(), departure::lost);
 }
 
 CAF_TEST(resets during the upgrade) {
@@ -178,13 +202,14 @@ CAF_TEST(a burst followed by a reset) {
     auto event = partner.next();
     auto type = text_of(event, "type");
     if (type != "room:message") {
-      CAF_CHECK_EQUAL(type, "peer:left");
+      CAF_CHECK_EQUAL(type, "peer:reconnecting");
       break;
     }
     CAF_CHECK_EQUAL(text_of(payload_of(event), "data"), "n" + std::to_string(expected));
     ++expected;
   }
   CAF_MESSAGE(expected << " of " << burst << " relays arrived before the reset took effect");
+  CAF_CHECK_EQUAL(text_of(payload_of(partner.expect("peer:left")), "reason"), "timeout");
   settles_at(port(), 1, 1);
   CAF_CHECK(server_serves(port()));
 }
@@ -196,14 +221,16 @@ CAF_TEST(a reset with a write in flight) {
   CAF_REQUIRE(client);
   flood(partner, room, 256 * 1024, 8 * 1024);
   client->reset();
-  departs(partner, port());
+  departs(partner, port(), departure::lost);
 }
 
 CAF_TEST(a slow reader closed with 1013 that never reads again) {
   // The close frame waits behind the frame in flight, which the client
-  // never takes: the socket must still go, within a heartbeat interval.
+  // never takes: the socket must still go, within a heartbeat interval. The
+  // interval is long enough for the queue to overflow first, so the reader
+  // is closed for its slowness (no grace), not dropped as lost.
   server_process small_queue{
-    {"--heartbeat-ms=500", "--max-outgoing-bytes=65536", "--rate=100000", "--rate-burst=100000"}};
+    {"--heartbeat-ms=2000", "--max-outgoing-bytes=65536", "--rate=100000", "--rate-burst=100000"}};
   CAF_REQUIRE(small_queue.ok());
   ws_client sender{small_queue.port()};
   auto slow_room = unique_room("slow");
@@ -214,7 +241,7 @@ CAF_TEST(a slow reader closed with 1013 that never reads again) {
   CAF_REQUIRE(reader);
   sender.expect("peer:joined");
   flood(sender, slow_room, 2 * 1024 * 1024, 8 * 1024);
-  departs(sender, small_queue.port());
+  departs(sender, small_queue.port(), departure::left);
 }
 
 CAF_TEST_FIXTURE_SCOPE_END()

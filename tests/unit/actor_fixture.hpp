@@ -6,6 +6,7 @@
 #include "actors/interfaces.hpp"
 #include "actors/room_directory_actor.hpp"
 #include "actors/session_actor.hpp"
+#include "actors/session_registry_actor.hpp"
 
 #include <caf/test/dsl.hpp>
 
@@ -58,26 +59,72 @@ struct actor_fixture : test_coordinator_fixture<> {
     std::string id;
     actors::connection_actor connection;
     actors::session_actor session;
+    /// The resume token from the connected frame (registry-made peers).
+    std::string resume_token;
   };
 
   actor_fixture() { directory = sys.spawn(actors::room_directory); }
 
-  // Rooms and sessions hold each other's handles, so the system would wait
-  // forever for them: end every connection (and with it its session and
-  // rooms), then the directory.
+  // Rooms and sessions hold each other's handles, and a session outlives its
+  // connection for the grace, so the system would wait forever for them:
+  // end every connection and session, then the registry and the directory.
   ~actor_fixture() override {
     for (const auto& connection : connections)
       caf::anon_send_exit(connection, caf::exit_reason::user_shutdown);
+    for (const auto& session : sessions)
+      caf::anon_send_exit(session, caf::exit_reason::user_shutdown);
+    if (registry_)
+      caf::anon_send_exit(registry_, caf::exit_reason::user_shutdown);
     caf::anon_send_exit(directory, caf::exit_reason::user_shutdown);
     run();
   }
 
+  /// The settings as they are now, for an actor spawned now.
+  actors::settings_ptr current_settings() const {
+    return std::make_shared<const actors::server_settings>(settings);
+  }
+
+  /// The registry, spawned at first use with the settings of that moment.
+  actors::session_registry_actor registry() {
+    if (!registry_)
+      registry_ = sys.spawn(actors::session_registry, directory, current_settings());
+    return registry_;
+  }
+
+  /// Waits for the answer to `request` after running the system; fails the
+  /// test on an error.
+  template <class Handle, class... Ts>
+  actors::session_handoff handoff(const Handle& receiver, Ts&&... xs) {
+    auto answer = self->request(receiver, caf::infinite, std::forward<Ts>(xs)...);
+    run();
+    actors::session_handoff result;
+    answer.receive([&](actors::session_handoff& x) { result = std::move(x); },
+                   [&](caf::error& error) { CAF_FAIL("no handoff: " << sys.render(error)); });
+    return result;
+  }
+
+  /// A peer with the given id: a real session, started by hand, and a
+  /// recorder for its connection.
   peer make_peer(std::string id) {
     auto connection = sys.spawn(recorder);
     connections.emplace_back(connection);
-    auto session_handle = sys.spawn(actors::session, id, connection, directory, settings);
-    run();
-    return peer{std::move(id), connection, session_handle};
+    auto session_handle =
+      sys.spawn(actors::session, id, "token-" + id, registry(), directory, current_settings());
+    sessions.emplace_back(session_handle);
+    handoff(session_handle, actors::start_atom_v, connection, std::string{});
+    return peer{std::move(id), connection, session_handle, "token-" + id};
+  }
+
+  /// A peer as a new connection gets one: created by the registry, with a
+  /// random id and a resume token the registry knows.
+  peer connect() {
+    auto connection = sys.spawn(recorder);
+    connections.emplace_back(connection);
+    auto started = handoff(registry(), actors::start_atom_v, connection, std::string{});
+    sessions.emplace_back(started.session);
+    auto connected = parse_frame(*started.connected.text);
+    return peer{started.peer_id, connection, started.session,
+                std::string{connected.at("payload").at("resumeToken").as_string()}};
   }
 
   /// Sends a client request on behalf of `who` and runs to quiescence.
@@ -122,15 +169,36 @@ struct actor_fixture : test_coordinator_fixture<> {
     return state.rooms.size();
   }
 
-  /// Ends `who`'s connection, as a closed socket would.
-  void disconnect(const peer& who) {
+  /// Ends `who`'s connection as a close handshake would.
+  void disconnect(const peer& who) { end_connection(who, actors::close_cause::client_close); }
+
+  /// Ends `who`'s connection as a lost socket would (the session detaches).
+  void lose(const peer& who) { end_connection(who, actors::close_cause::lost); }
+
+  void end_connection(const peer& who, actors::close_cause cause) {
+    self->send(who.session, actors::detach_atom_v, who.connection, cause);
     caf::anon_send_exit(who.connection, caf::exit_reason::user_shutdown);
+    run();
+  }
+
+  /// Runs every pending message but fires no timer: the clock moves only by
+  /// advance_time, so graces, heartbeats and request timeouts fire when a
+  /// test says so (hides the fixture's run, which fires them all).
+  std::size_t run() { return sched.run(); }
+
+  /// Moves the clock by `interval` and runs what became due.
+  void advance(caf::timespan interval) {
+    advance_time(interval);
     run();
   }
 
   actors::server_settings settings;
   actors::room_directory_actor directory;
   std::vector<actors::connection_actor> connections;
+  std::vector<actors::session_actor> sessions;
+
+private:
+  actors::session_registry_actor registry_;
 };
 
 inline std::string type_of(const boost::json::object& frame) {

@@ -285,7 +285,7 @@ CAF_TEST(a join racing the end of its connection leaves no room behind) {
   auto a = make_peer("a");
   self->send(a.session, actors::request_atom_v, schema::join_request{"r", "", "{}", true, 0},
              std::string{});
-  caf::anon_send_exit(a.connection, caf::exit_reason::user_shutdown);
+  self->send(a.session, actors::detach_atom_v, a.connection, actors::close_cause::client_close);
   run();
   CAF_CHECK_EQUAL(room_count(), 0u);
 }

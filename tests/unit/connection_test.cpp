@@ -39,18 +39,15 @@ struct connection_fixture : actor_fixture {
 
   void start() {
     socket = std::make_shared<memory_transport>();
-    connection = sys.spawn(actors::connection, socket, directory, settings);
+    connection =
+      sys.spawn(actors::connection, socket, registry(), current_settings(), std::string{});
     connections.emplace_back(connection);
-    flush();
+    run();
   }
-
-  /// Runs every pending message but fires no timer (heartbeats are driven
-  /// explicitly with advance_time).
-  void flush() { sched.run(); }
 
   void client_sends(std::string text) {
     self->send(connection, actors::frame_atom_v, std::move(text));
-    flush();
+    run();
   }
 
   boost::json::object take_frame() {
@@ -98,7 +95,7 @@ CAF_TEST(invalid frames answer errors and the connection stays usable) {
   client_sends("not json");
   CAF_CHECK_EQUAL(error_code_of(take_frame()), "INVALID_MESSAGE");
   self->send(connection, actors::binary_atom_v);
-  flush();
+  run();
   CAF_CHECK_EQUAL(error_code_of(take_frame()), "INVALID_MESSAGE");
   client_sends(R"({"type":"room:join","payload":{"roomId":"bad id!"},"correlationId":"j"})");
   auto error = take_frame();
@@ -138,7 +135,7 @@ CAF_TEST(a frame over the limit answers MESSAGE_TOO_LARGE then closes 1009) {
   start();
   take_frame();
   self->send(connection, actors::oversized_atom_v);
-  flush();
+  run();
   CAF_CHECK_EQUAL(error_code_of(take_frame()), "MESSAGE_TOO_LARGE");
   CAF_CHECK_EQUAL(socket->close_code, 1009);
 }
@@ -171,7 +168,7 @@ CAF_TEST(more than 400 drops within 10 s close the connection with 1008) {
   take_frame();
   for (int i = 0; i < 5 + 400; ++i)
     self->send(connection, actors::frame_atom_v, std::string{R"({"type":"ping"})"});
-  flush();
+  run();
   CAF_CHECK_EQUAL(socket->close_code, 0);
   client_sends(R"({"type":"ping"})");
   CAF_CHECK_EQUAL(socket->close_code, 1008);
@@ -183,10 +180,10 @@ CAF_TEST(drops spread over more than 10 s do not count as flooding) {
   for (int round = 0; round < 3; ++round) {
     for (int i = 0; i < 300; ++i)
       self->send(connection, actors::frame_atom_v, std::string{R"({"type":"ping"})"});
-    flush();
+    run();
     advance_time(11s);
     self->send(connection, actors::pong_atom_v);
-    flush();
+    run();
   }
   CAF_CHECK_EQUAL(socket->close_code, 0);
   CAF_CHECK(!socket->aborted);
@@ -197,49 +194,47 @@ CAF_TEST(the heartbeat pings and drops a peer silent for a whole interval) {
   take_frame();
   CAF_MESSAGE("the first interval ends with a ping");
   advance_time(1000ms);
-  flush();
+  run();
   CAF_CHECK_EQUAL(socket->pings, 1);
   CAF_MESSAGE("a pong keeps the connection");
   self->send(connection, actors::pong_atom_v);
-  flush();
+  run();
   advance_time(1000ms);
-  flush();
+  run();
   CAF_CHECK_EQUAL(socket->pings, 2);
   CAF_CHECK(!socket->aborted);
   CAF_MESSAGE("any frame counts as liveness too");
   client_sends(R"({"type":"ping"})");
   advance_time(1000ms);
-  flush();
+  run();
   CAF_CHECK_EQUAL(socket->pings, 3);
   CAF_CHECK(!socket->aborted);
   CAF_MESSAGE("a whole silent interval after a ping drops the peer");
   advance_time(1000ms);
-  flush();
+  run();
   CAF_CHECK(socket->aborted);
 }
 
-CAF_TEST(a dropped connection is peer:left for the rooms of its peer) {
+CAF_TEST(a connection dropped by the heartbeat was lost and its peer gets the grace) {
+  settings.resume_grace_ms = 5000;
   start();
   take_frame();
   client_sends(R"({"type":"room:join","payload":{"roomId":"r"}})");
   take_frame();
-  // Spawned by hand: the fixture's helpers run all timers, heartbeats included.
-  auto other_connection = sys.spawn(recorder);
-  connections.emplace_back(other_connection);
-  auto other_session = sys.spawn(actors::session, "other", other_connection, directory, settings);
-  self->send(other_session, actors::request_atom_v, schema::join_request{"r", "", "{}", true, 0},
-             std::string{});
-  flush();
-  peer other{"other", other_connection, other_session};
+  auto other = make_peer("other");
+  join(other, "r");
   CAF_CHECK_EQUAL(type_of(actor_fixture::take_frame(other)), "room:joined");
-  advance_time(1000ms);
-  flush();
-  advance_time(1000ms);
-  flush();
+  advance(1000ms);
+  advance(1000ms);
   CAF_REQUIRE(socket->aborted);
+  auto reconnecting = actor_fixture::take_frame(other);
+  CAF_CHECK_EQUAL(type_of(reconnecting), "peer:reconnecting");
+  CAF_CHECK_EQUAL(reconnecting.at("payload").at("roomId").as_string(), "r");
+  CAF_MESSAGE("nobody resumes it: the grace ends it as a timeout");
+  advance(5000ms);
   auto left = actor_fixture::take_frame(other);
   CAF_CHECK_EQUAL(type_of(left), "peer:left");
-  CAF_CHECK_EQUAL(left.at("payload").at("reason").as_string(), "left");
+  CAF_CHECK_EQUAL(left.at("payload").at("reason").as_string(), "timeout");
   CAF_CHECK_EQUAL(room_count(), 1u);
 }
 
@@ -247,7 +242,7 @@ CAF_TEST(shutdown sends server : shutdown then closes 1001) {
   start();
   take_frame();
   self->send(connection, actors::shutdown_atom_v);
-  flush();
+  run();
   auto shutdown = take_frame();
   CAF_CHECK_EQUAL(type_of(shutdown), "server:shutdown");
   CAF_CHECK(shutdown.at("payload").at("reconnectAfterMs").is_int64());

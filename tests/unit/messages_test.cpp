@@ -12,7 +12,10 @@ using namespace signaling;
 namespace {
 
 struct config : caf::actor_system_config {
-  config() { add_message_types<caf::id_block::signaling>(); }
+  config() {
+    add_message_types<caf::id_block::signaling>();
+    add_message_types<caf::id_block::signaling_actors>();
+  }
 };
 
 struct fixture : test_coordinator_fixture<config> {

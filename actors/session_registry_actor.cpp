@@ -1,0 +1,73 @@
+// The SESSION REGISTRY actor: creates sessions, resolves resume tokens (each
+// once) and forgets sessions when they end.
+#include "actors/session_registry_actor.hpp"
+
+#include "actors/identifiers.hpp"
+#include "actors/session_actor.hpp"
+
+#include <caf/exit_reason.hpp>
+
+namespace signaling::actors {
+
+session_actor session_registry_state::create() {
+  auto token = random_identifier();
+  auto handle = self->spawn(session, random_identifier(), token, session_registry_actor{self},
+                            directory, settings);
+  self->monitor(handle);
+  tokens.emplace(handle.address(), token);
+  sessions.emplace(std::move(token), handle);
+  return handle;
+}
+
+std::optional<std::pair<session_actor, std::string>>
+session_registry_state::take(const std::string& token) {
+  auto i = sessions.find(token);
+  if (i == sessions.end())
+    return std::nullopt;
+  auto handle = std::move(i->second);
+  sessions.erase(i);
+  auto next = random_identifier();
+  tokens[handle.address()] = next;
+  sessions.emplace(next, handle);
+  return std::make_pair(std::move(handle), std::move(next));
+}
+
+void session_registry_state::forget(const caf::actor_addr& session) {
+  auto i = tokens.find(session);
+  if (i == tokens.end())
+    return;
+  sessions.erase(i->second);
+  tokens.erase(i);
+}
+
+void session_registry_state::end_all() {
+  for (const auto& [token, handle] : sessions)
+    self->send_exit(handle, caf::exit_reason::user_shutdown);
+}
+
+session_registry_actor::behavior_type
+session_registry(session_registry_actor::stateful_pointer<session_registry_state> self,
+                 room_directory_actor directory, settings_ptr settings) {
+  self->state.directory = std::move(directory);
+  self->state.settings = std::move(settings);
+  self->set_down_handler([self](const caf::down_msg& down) { self->state.forget(down.source); });
+  // Sessions in their grace would otherwise keep the system alive until it
+  // ran out: when the registry goes, they go.
+  self->set_exit_handler([self](const caf::exit_msg& exit) {
+    self->state.end_all();
+    self->quit(exit.reason);
+  });
+  return {
+    [self](start_atom, connection_actor& connection, std::string& upgrade_token) {
+      return self->delegate(self->state.create(), start_atom_v, std::move(connection),
+                            std::move(upgrade_token));
+    },
+    [self](resume_atom, const std::string& token) -> caf::result<session_actor, std::string> {
+      if (auto found = self->state.take(token))
+        return {std::move(found->first), std::move(found->second)};
+      return session_not_found_error();
+    },
+  };
+}
+
+} // namespace signaling::actors

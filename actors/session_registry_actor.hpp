@@ -1,0 +1,62 @@
+// The SESSION REGISTRY actor: resume token -> session for this node. It
+// creates the session of each new connection and hands a detached session
+// to the connection that resumes it.
+#pragma once
+
+#include "actors/interfaces.hpp"
+#include "actors/settings.hpp"
+
+#include <caf/typed_event_based_actor.hpp>
+
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <utility>
+
+namespace signaling::actors {
+
+struct session_registry_state {
+  // -- constants ---------------------------------------------------------------
+
+  static constexpr const char* name = "session-registry";
+
+  // -- construction ------------------------------------------------------------
+
+  explicit session_registry_state(session_registry_actor::pointer self) : self(self) {
+    // nop
+  }
+
+  // -- operations --------------------------------------------------------------
+
+  /// Spawns a session with a fresh peer id and resume token.
+  session_actor create();
+
+  /// The session of `token`, which stops being valid, and the token that
+  /// replaces it; nullopt when no session holds it.
+  std::optional<std::pair<session_actor, std::string>> take(const std::string& token);
+
+  /// Forgets an ended session.
+  void forget(const caf::actor_addr& session);
+
+  /// Ends every session (the server is shutting down).
+  void end_all();
+
+  // -- data members ------------------------------------------------------------
+
+  session_registry_actor::pointer self;
+
+  room_directory_actor directory;
+
+  settings_ptr settings;
+
+  std::unordered_map<std::string, session_actor> sessions;
+
+  /// The reverse of `sessions`, to forget a session from its down_msg.
+  std::unordered_map<caf::actor_addr, std::string> tokens;
+};
+
+session_registry_actor::behavior_type
+session_registry(session_registry_actor::stateful_pointer<session_registry_state> self,
+                 room_directory_actor directory, settings_ptr settings);
+
+} // namespace signaling::actors
