@@ -7,6 +7,7 @@
 #include "actors/metrics.hpp"
 
 #include <algorithm>
+#include <charconv>
 
 namespace signaling::actors {
 
@@ -74,6 +75,8 @@ void connection_state::adopt(session_handoff& handoff) {
     self->demonitor(session.address());
   session = std::move(handoff.session);
   peer_id = std::move(handoff.peer_id);
+  ++handoffs;
+  delivered = 0;
   // A session that fails leaves its connection useless: close it as a fault.
   self->monitor(session);
   if (handoff.connected.text)
@@ -146,6 +149,30 @@ void connection_state::send(text_frame frame) {
   socket->send(std::move(frame.text));
 }
 
+void connection_state::deliver(text_frame frame) {
+  ++delivered;
+  send(std::move(frame));
+}
+
+void connection_state::ping() {
+  socket->ping(std::to_string(handoffs) + ':' + std::to_string(delivered));
+}
+
+void connection_state::on_pong(std::string_view payload) {
+  alive_since_heartbeat = true;
+  ping_outstanding = false;
+  // "<handoffs>:<delivered>", as ping() wrote it; anything else is a
+  // client's own ping or pong and confirms nothing.
+  auto colon = payload.find(':');
+  if (colon == std::string_view::npos || payload.substr(0, colon) != std::to_string(handoffs))
+    return;
+  std::uint64_t confirmed = 0;
+  auto digits = payload.substr(colon + 1);
+  auto [end, error] = std::from_chars(digits.data(), digits.data() + digits.size(), confirmed);
+  if (error == std::errc{} && end == digits.data() + digits.size() && confirmed <= delivered)
+    self->send(session, confirmed_atom_v, confirmed);
+}
+
 void connection_state::reply(text_frame frame) {
   self->send(session, reply_atom_v, std::move(frame));
 }
@@ -189,7 +216,7 @@ void connection_state::heartbeat() {
   }
   alive_since_heartbeat = false;
   ping_outstanding = true;
-  socket->ping();
+  ping();
   self->delayed_send(self, std::chrono::milliseconds{settings->heartbeat_ms}, heartbeat_atom_v);
 }
 
@@ -224,15 +251,13 @@ connection(connection_actor::stateful_pointer<connection_state> self, transport_
     [self](frame_atom, const std::string& text) { self->state.on_text(text); },
     [self](binary_atom) { self->state.on_binary(); },
     [self](oversized_atom) { self->state.refuse_oversized(); },
-    [self](pong_atom) {
-      self->state.alive_since_heartbeat = true;
-      self->state.ping_outstanding = false;
-    },
+    [self](pong_atom, const std::string& payload) { self->state.on_pong(payload); },
     [self](closed_atom, close_cause cause) { self->state.end(cause); },
-    [self](deliver_atom, text_frame& frame) { self->state.send(std::move(frame)); },
+    [self](deliver_atom, text_frame& frame) { self->state.deliver(std::move(frame)); },
     [self](heartbeat_atom) { self->state.heartbeat(); },
     [self](shutdown_atom) { self->state.shut_down(); },
     [self](close_atom, close_code code) { self->state.close(code, "closed-by-session"); },
+    [self](confirm_atom) { self->state.ping(); },
   };
 }
 

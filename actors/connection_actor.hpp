@@ -87,6 +87,16 @@ struct connection_state {
   /// Sends a frame to the client at once.
   void send(text_frame frame);
 
+  /// Sends a frame of the session's, counted so that pongs can confirm it.
+  void deliver(text_frame frame);
+
+  /// Pings the client; the payload names the frames delivered so far.
+  void ping();
+
+  /// Liveness; a pong whose payload names this session's frames confirms
+  /// them to the session.
+  void on_pong(std::string_view payload);
+
   /// Sends a reply of the connection's own through the session, so that it
   /// keeps its place among the replies to the client's earlier requests.
   void reply(text_frame frame);
@@ -136,6 +146,13 @@ struct connection_state {
 
   /// A ping went out at the last heartbeat and awaits an answer.
   bool ping_outstanding = false;
+
+  /// Sessions this connection was handed (a resume hands a second one), so
+  /// a pong for a ping sent before confirms nothing to the new one.
+  std::uint32_t handoffs = 0;
+
+  /// Frames the current session delivered since it was handed over.
+  std::uint64_t delivered = 0;
 };
 
 /// Spawned by net/ for each upgraded socket, with the token the upgrade

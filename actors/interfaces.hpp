@@ -25,8 +25,9 @@ using connection_actor = caf::typed_actor<
   caf::reacts_to<binary_atom>,
   // TRANSPORT: a frame over the size limit; the transport stopped reading.
   caf::reacts_to<oversized_atom>,
-  // TRANSPORT: a pong frame (liveness).
-  caf::reacts_to<pong_atom>,
+  // TRANSPORT: a ping or pong frame (liveness), with the payload of a pong
+  // (which names the frames it confirms; empty for a client's ping).
+  caf::reacts_to<pong_atom, std::string>,
   // TRANSPORT: the socket is gone, and why (only a lost one gets a grace).
   caf::reacts_to<closed_atom, close_cause>,
   // SESSION: an encoded frame for the client.
@@ -37,7 +38,9 @@ using connection_actor = caf::typed_actor<
   caf::reacts_to<shutdown_atom>,
   // SESSION: close the socket with this code and end (1000 on takeover,
   // 1008 for auth, 1013 when requests pile up).
-  caf::reacts_to<close_atom, schema::close_code>>;
+  caf::reacts_to<close_atom, schema::close_code>,
+  // SESSION: ping now, so that the pong confirms the frames sent so far.
+  caf::reacts_to<confirm_atom>>;
 
 // A typed interface cannot name itself, so the session a session hands to a
 // connection travels wrapped (defined below).
@@ -67,15 +70,19 @@ using session_actor = caf::typed_actor<
   caf::replies_to<request_atom, schema::session_resume_request,
                   correlation_id>::with<session_handoff>,
   // SESSION (the fresh one of a resuming connection): serve `connection`
-  // from now on, under the new resume token that follows; the session sends
-  // session:resumed, then what it buffered.
-  caf::replies_to<attach_atom, connection_actor, std::string,
+  // from now on, under the new resume token that follows, for the resume
+  // request after it; the session sends session:resumed, then what the
+  // client lacks.
+  caf::replies_to<attach_atom, connection_actor, std::string, schema::session_resume_request,
                   correlation_id>::with<session_handoff>,
   // CONNECTION: a reply the connection made itself (a parse or rate error),
   // sent to the client in the order of its requests.
   caf::reacts_to<reply_atom, text_frame>,
   // CONNECTION: its socket ended, and why.
   caf::reacts_to<detach_atom, connection_actor, close_cause>,
+  // CONNECTION: a pong proved that the client has the first N frames the
+  // session sent it since the connection was handed to it.
+  caf::reacts_to<confirmed_atom, std::uint64_t>,
   // ROOM: an encoded event for the client.
   caf::reacts_to<deliver_atom, text_frame>,
   // itself: the resume grace of the detach numbered here is over.

@@ -137,5 +137,7 @@ CAF_ADD_ATOM(signaling, signaling::actors, resume_atom, "resume")
 CAF_ADD_ATOM(signaling, signaling::actors, grace_atom, "grace")
 CAF_ADD_ATOM(signaling, signaling::actors, expired_atom, "expired")
 CAF_ADD_ATOM(signaling, signaling::actors, presence_atom, "presence")
+CAF_ADD_ATOM(signaling, signaling::actors, confirm_atom, "confirm")
+CAF_ADD_ATOM(signaling, signaling::actors, confirmed_atom, "confirmed")
 
 CAF_END_TYPE_ID_BLOCK(signaling)

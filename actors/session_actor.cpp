@@ -47,7 +47,7 @@ session_handoff session_state::start(connection_actor first, const std::string& 
 
 void session_state::to_client(text_frame frame) {
   if (attached()) {
-    self->send(connection, deliver_atom_v, std::move(frame));
+    send_attached(std::move(frame));
     return;
   }
   if (ending)
@@ -57,6 +57,57 @@ void session_state::to_client(text_frame frame) {
   if (buffer.size() > settings->resume_buffer_messages
       || buffered_bytes > settings->resume_buffer_bytes)
     expire("buffer-overflow");
+}
+
+void session_state::send_attached(text_frame frame) {
+  self->send(connection, deliver_atom_v, frame);
+  ++sent;
+  unconfirmed_bytes += frame.text->size();
+  unconfirmed.emplace_back(std::move(frame));
+  // Kept within the resume buffer's bounds; past half of them the client is
+  // asked to confirm, and what is pushed out unconfirmed could be missed by
+  // a client that resumes after losing it.
+  const auto limit_messages = settings->resume_buffer_messages;
+  const auto limit_bytes = settings->resume_buffer_bytes;
+  if (!confirmation_asked
+      && (unconfirmed.size() > limit_messages / 2 || unconfirmed_bytes > limit_bytes / 2)) {
+    confirmation_asked = true;
+    self->send(connection, confirm_atom_v);
+  }
+  while (unconfirmed.size() > limit_messages || unconfirmed_bytes > limit_bytes) {
+    unconfirmed_bytes -= unconfirmed.front().text->size();
+    unconfirmed.pop_front();
+    ++confirmed;
+  }
+}
+
+void session_state::on_confirmed(std::uint64_t count) {
+  confirmation_asked = false;
+  while (confirmed < count && !unconfirmed.empty()) {
+    unconfirmed_bytes -= unconfirmed.front().text->size();
+    unconfirmed.pop_front();
+    ++confirmed;
+  }
+}
+
+void session_state::replay_unconfirmed(const schema::session_resume_request& request) {
+  if (request.counted) {
+    // The client counts neither connected nor session:resumed; the session
+    // counted the session:resumed that began the last attachment.
+    auto has = request.received + (attached_by_resume ? 1 : 0);
+    auto first = std::max(has, confirmed);
+    for (auto index = sent; index > first; --index) {
+      auto& frame = unconfirmed[static_cast<std::size_t>(index - 1 - confirmed)];
+      buffered_bytes += frame.text->size();
+      buffer.emplace_front(std::move(frame));
+    }
+  }
+  unconfirmed.clear();
+  unconfirmed_bytes = 0;
+  confirmed = 0;
+  sent = 0;
+  confirmation_asked = false;
+  attached_by_resume = true;
 }
 
 void session_state::detach(const connection_actor& from, close_cause cause) {
@@ -108,6 +159,7 @@ void session_state::expire(std::string_view reason) {
 
 caf::typed_response_promise<session_handoff>
 session_state::attach(connection_actor next, std::string new_token,
+                      const schema::session_resume_request& request,
                       const correlation_id& correlation) {
   auto promise = self->make_response_promise<session_handoff>();
   if (ending) {
@@ -125,6 +177,7 @@ session_state::attach(connection_actor next, std::string new_token,
   self->monitor(connection);
   resume_token = std::move(new_token);
   resuming = true;
+  replay_unconfirmed(request);
   attaching = promise;
   auto attach_epoch = ++epoch;
   // The answer lists each room as it is now; what happened before and
@@ -166,13 +219,11 @@ session_state::attach(connection_actor next, std::string new_token,
 
 void session_state::finish_attach(const schema::session_resumed_reply& reply,
                                   const correlation_id& correlation) {
-  self->send(connection, deliver_atom_v,
-             text_frame::make(encode(reply, envelope_now(correlation))));
   resuming = false;
+  send_attached(text_frame::make(encode(reply, envelope_now(correlation))));
   buffered_bytes = 0;
-  for (auto& frame : buffer)
-    self->send(connection, deliver_atom_v, std::move(frame));
-  buffer.clear();
+  for (auto& frame : std::exchange(buffer, {}))
+    send_attached(std::move(frame));
   log(log_level::info, "session-resumed", {{"peerId", peer_id}});
   std::exchange(attaching, std::nullopt)->deliver(session_handoff{self, peer_id, {}});
 }
@@ -473,7 +524,8 @@ void session_state::resume(resume_call& call, const correlation_id& correlation)
     .then(
       [this, call, correlation, timeout](session_actor& resumed, std::string& new_token) mutable {
         self
-          ->request(resumed, timeout, attach_atom_v, connection, std::move(new_token), correlation)
+          ->request(resumed, timeout, attach_atom_v, connection, std::move(new_token), call.request,
+                    correlation)
           .then(
             [this, call](session_handoff& handoff) mutable {
               // The connection is the resumed session's now; this one ends
@@ -555,8 +607,8 @@ session_actor::behavior_type session(session_actor::stateful_pointer<session_sta
       return promise;
     },
     [self](attach_atom, connection_actor& connection, std::string& new_token,
-           const correlation_id& correlation) {
-      return self->state.attach(std::move(connection), std::move(new_token), correlation);
+           const schema::session_resume_request& request, const correlation_id& correlation) {
+      return self->state.attach(std::move(connection), std::move(new_token), request, correlation);
     },
     [self](reply_atom, text_frame& frame) {
       self->state.accept({std::move(frame), {}});
@@ -566,6 +618,7 @@ session_actor::behavior_type session(session_actor::stateful_pointer<session_sta
     },
     [self](deliver_atom, text_frame& frame) { self->state.to_client(std::move(frame)); },
     [self](grace_atom, std::uint64_t epoch) { self->state.on_grace(epoch); },
+    [self](confirmed_atom, std::uint64_t count) { self->state.on_confirmed(count); },
   };
 }
 

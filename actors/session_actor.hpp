@@ -77,8 +77,10 @@ struct session_state {
 
   /// Serves `connection` in place of the lost (or half-dead) one, under
   /// `new_token`; answers once session:resumed and the buffer are out.
-  caf::typed_response_promise<session_handoff>
-  attach(connection_actor connection, std::string new_token, const correlation_id& correlation);
+  caf::typed_response_promise<session_handoff> attach(connection_actor connection,
+                                                      std::string new_token,
+                                                      const schema::session_resume_request& request,
+                                                      const correlation_id& correlation);
 
   /// Every room answered: session:resumed, then the buffer, go out.
   void finish_attach(const schema::session_resumed_reply& reply, const correlation_id& correlation);
@@ -89,6 +91,17 @@ struct session_state {
 
   /// Sends a frame to the client now, or buffers it while detached.
   void to_client(text_frame frame);
+
+  /// Sends a frame to the attached connection and keeps it until a pong
+  /// confirms the client has it (a resume with `received` replays it).
+  void send_attached(text_frame frame);
+
+  /// The client has the first `count` frames of this attachment.
+  void on_confirmed(std::uint64_t count);
+
+  /// Frames a resuming client with `received` frames of the last attachment
+  /// lacks, moved in front of the buffer.
+  void replay_unconfirmed(const schema::session_resume_request& request);
 
   [[nodiscard]] bool attached() const noexcept { return connection && !resuming; }
 
@@ -194,6 +207,22 @@ struct session_state {
   /// Frames for the client while detached or resuming, and their bytes.
   std::deque<text_frame> buffer;
   std::size_t buffered_bytes = 0;
+
+  /// Frames sent on this attachment that no pong confirmed yet, the index
+  /// of the first one, and their bytes.
+  std::deque<text_frame> unconfirmed;
+  std::uint64_t confirmed = 0;
+  std::size_t unconfirmed_bytes = 0;
+
+  /// Frames sent on this attachment.
+  std::uint64_t sent = 0;
+
+  /// The connection was asked to ping for a confirmation.
+  bool confirmation_asked = false;
+
+  /// This attachment began with session:resumed, which the client does not
+  /// count in `received`.
+  bool attached_by_resume = false;
 
   /// A new connection is attached but session:resumed is not out yet.
   bool resuming = false;

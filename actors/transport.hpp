@@ -18,8 +18,9 @@ public:
   /// with close_code::overloaded by itself and reports closed.
   virtual void send(std::shared_ptr<const std::string> frame) = 0;
 
-  /// Sends a WebSocket ping frame.
-  virtual void ping() = 0;
+  /// Sends a WebSocket ping frame with `payload` (at most 125 bytes), which
+  /// the client's pong echoes.
+  virtual void ping(std::string payload) = 0;
 
   /// Writes the queued frames, then a close frame with `code`, then shuts
   /// the socket down.

@@ -66,6 +66,13 @@ std::string query_parameter(std::string_view target, std::string_view name) {
   return {};
 }
 
+/// A ping's payload, cut to the 125 bytes a control frame may carry.
+websocket::ping_data ping_payload(std::string_view text) {
+  websocket::ping_data result;
+  result.assign(text.data(), std::min(text.size(), result.max_size()));
+  return result;
+}
+
 /// Why a read ended the socket: a close handshake, a protocol violation
 /// Beast answered with its own close (1002, 1007: the server's decision),
 /// or a lost peer.
@@ -140,9 +147,13 @@ void websocket_session::on_accept(beast::error_code ec) {
   context.connections.add(actor_);
   // Beast answers pings and swallows pongs inside reads; both prove the
   // client alive, which the connection actor's heartbeat must hear.
-  stream_.control_callback([this](websocket::frame_type kind, beast::string_view) {
-    if (kind != websocket::frame_type::close) {
-      caf::anon_send(actor_, actors::pong_atom_v);
+  stream_.control_callback([this](websocket::frame_type kind, beast::string_view payload) {
+    if (kind == websocket::frame_type::pong) {
+      caf::anon_send(actor_, actors::pong_atom_v, std::string{payload.data(), payload.size()});
+      return;
+    }
+    if (kind == websocket::frame_type::ping) {
+      caf::anon_send(actor_, actors::pong_atom_v, std::string{});
       return;
     }
     // The client said goodbye: its session ends now (no resume grace), even
@@ -199,8 +210,8 @@ void websocket_session::send(std::shared_ptr<const std::string> frame) {
   submit(outgoing_frame::make_text(std::move(frame)));
 }
 
-void websocket_session::ping() {
-  submit(outgoing_frame::make_ping());
+void websocket_session::ping(std::string payload) {
+  submit(outgoing_frame::make_ping(std::make_shared<const std::string>(std::move(payload))));
 }
 
 void websocket_session::close(schema::close_code code) {
@@ -298,7 +309,7 @@ void websocket_session::do_write() {
       self->on_write(ec);
     };
     if (frame->what == outgoing_frame::kind::ping)
-      stream_.async_ping({}, std::move(handler));
+      stream_.async_ping(ping_payload(*frame->text), std::move(handler));
     else
       stream_.async_close(websocket::close_reason{static_cast<std::uint16_t>(frame->code)},
                           std::move(handler));

@@ -34,7 +34,7 @@ public:
   // -- actors::transport -------------------------------------------------------
 
   void send(std::shared_ptr<const std::string> frame) override;
-  void ping() override;
+  void ping(std::string payload) override;
   void close(schema::close_code code) override;
   void abort() override;
 

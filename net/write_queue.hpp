@@ -12,7 +12,8 @@
 
 namespace signaling::net {
 
-/// One queued write: a text frame, a ping, or the final close.
+/// One queued write: a text frame, a ping (with its payload in `text`), or
+/// the final close.
 struct outgoing_frame {
   enum class kind { text, ping, close };
 
@@ -24,7 +25,10 @@ struct outgoing_frame {
     return {kind::text, std::move(text), schema::close_code::normal};
   }
 
-  static outgoing_frame make_ping() { return {kind::ping, nullptr, schema::close_code::normal}; }
+  /// A ping whose payload the client's pong echoes.
+  static outgoing_frame make_ping(std::shared_ptr<const std::string> payload) {
+    return {kind::ping, std::move(payload), schema::close_code::normal};
+  }
 
   static outgoing_frame make_close(schema::close_code code) { return {kind::close, nullptr, code}; }
 };

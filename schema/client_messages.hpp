@@ -87,13 +87,22 @@ auto inspect(Inspector& f, auth_refresh_request& x) {
   return f(x.token);
 }
 
+/// session:resume. `received` extends PROTOCOL.md item 5, which is silent
+/// on frames written to a socket that died before the client read them: a
+/// client that counts the frames it received since its last `connected` or
+/// `session:resumed` (all but `pong`, `connected` and `session:resumed`)
+/// sends the count, and the server replays exactly what follows it, so
+/// nothing is lost or doubled. Without it the server replays what reached
+/// the session after it detached. Servers that do not know it ignore it.
 struct session_resume_request {
   std::string resume_token;
+  bool counted = false; // `received` was given
+  std::uint64_t received = 0;
 };
 
 template <class Inspector>
 auto inspect(Inspector& f, session_resume_request& x) {
-  return f(x.resume_token);
+  return f(x.resume_token, x.counted, x.received);
 }
 
 struct turn_credentials_request {};

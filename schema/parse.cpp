@@ -382,8 +382,15 @@ constexpr std::pair<std::string_view, body_parser> client_types[] = {
    }},
   {"session:resume",
    [](std::string_view, const fields& payload, const parse_options&) {
-     return client_body{
-       session_resume_request{payload.required_string("resumeToken", 1, max_token_length)}};
+     session_resume_request result;
+     result.resume_token = payload.required_string("resumeToken", 1, max_token_length);
+     if (auto received = payload.optional_integer("received")) {
+       if (*received < 0)
+         fail(payload.path("received"), "'" + payload.path("received") + "' must not be negative");
+       result.counted = true;
+       result.received = static_cast<std::uint64_t>(*received);
+     }
+     return client_body{std::move(result)};
    }},
   {"turn:credentials",
    [](std::string_view, const fields&, const parse_options&) {

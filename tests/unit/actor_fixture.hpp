@@ -31,6 +31,8 @@ struct recorder_state {
   std::vector<boost::json::object> frames;
   /// Close codes the session asked for.
   std::vector<schema::close_code> closes;
+  /// Times the session asked for a ping that confirms its frames.
+  int confirmations_asked = 0;
 };
 
 /// Plays a connection: keeps what its session sends, ignores the rest.
@@ -41,7 +43,7 @@ recorder(actors::connection_actor::stateful_pointer<recorder_state> self) {
     [](frame_atom, const std::string&) {},
     [](binary_atom) {},
     [](oversized_atom) {},
-    [](pong_atom) {},
+    [](pong_atom, const std::string&) {},
     [](closed_atom, close_cause) {},
     [self](deliver_atom, const text_frame& frame) {
       self->state.frames.emplace_back(parse_frame(*frame.text));
@@ -49,6 +51,7 @@ recorder(actors::connection_actor::stateful_pointer<recorder_state> self) {
     [](heartbeat_atom) {},
     [](shutdown_atom) {},
     [self](close_atom, schema::close_code code) { self->state.closes.push_back(code); },
+    [self](confirm_atom) { ++self->state.confirmations_asked; },
   };
 }
 

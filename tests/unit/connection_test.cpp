@@ -18,7 +18,10 @@ public:
     frames.emplace_back(parse_frame(*frame));
   }
 
-  void ping() override { ++pings; }
+  void ping(std::string payload) override {
+    ++pings;
+    last_ping = std::move(payload);
+  }
 
   void close(schema::close_code code) override { close_code = static_cast<int>(code); }
 
@@ -26,6 +29,7 @@ public:
 
   std::vector<boost::json::object> frames;
   int pings = 0;
+  std::string last_ping;
   int close_code = 0;
   bool aborted = false;
 };
@@ -182,7 +186,7 @@ CAF_TEST(drops spread over more than 10 s do not count as flooding) {
       self->send(connection, actors::frame_atom_v, std::string{R"({"type":"ping"})"});
     run();
     advance_time(11s);
-    self->send(connection, actors::pong_atom_v);
+    self->send(connection, actors::pong_atom_v, std::string{});
     run();
   }
   CAF_CHECK_EQUAL(socket->close_code, 0);
@@ -197,7 +201,7 @@ CAF_TEST(the heartbeat pings and drops a peer silent for a whole interval) {
   run();
   CAF_CHECK_EQUAL(socket->pings, 1);
   CAF_MESSAGE("a pong keeps the connection");
-  self->send(connection, actors::pong_atom_v);
+  self->send(connection, actors::pong_atom_v, std::string{});
   run();
   advance_time(1000ms);
   run();
@@ -236,6 +240,27 @@ CAF_TEST(a connection dropped by the heartbeat was lost and its peer gets the gr
   CAF_CHECK_EQUAL(type_of(left), "peer:left");
   CAF_CHECK_EQUAL(left.at("payload").at("reason").as_string(), "timeout");
   CAF_CHECK_EQUAL(room_count(), 1u);
+}
+
+CAF_TEST(a ping names the frames delivered and its pong confirms them to the session) {
+  start();
+  take_frame();
+  for (int i = 0; i < 2; ++i)
+    self->send(connection, actors::deliver_atom_v, actors::text_frame::make(R"({"type":"x"})"));
+  run();
+  advance_time(1000ms);
+  run();
+  CAF_CHECK_EQUAL(socket->last_ping, "1:2");
+  auto session =
+    deref<caf::stateful_actor<actors::connection_state, actors::connection_actor::base>>(connection)
+      .state.session;
+  self->send(connection, actors::pong_atom_v, std::string{"1:2"});
+  expect((actors::pong_atom, std::string), to(connection));
+  expect((actors::confirmed_atom, std::uint64_t), from(connection).to(session).with(_, 2u));
+  CAF_MESSAGE("a pong of another payload is liveness only");
+  self->send(connection, actors::pong_atom_v, std::string{"0:2"});
+  expect((actors::pong_atom, std::string), to(connection));
+  disallow((actors::confirmed_atom, std::uint64_t), from(connection).to(session));
 }
 
 CAF_TEST(shutdown sends server : shutdown then closes 1001) {

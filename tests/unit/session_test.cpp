@@ -20,8 +20,28 @@ struct session_fixture : actor_fixture {
   /// that serves its connection afterwards.
   actors::session_handoff resume(const peer& fresh, const std::string& token,
                                  std::string correlation = "resume-1") {
-    return handoff(fresh.session, actors::request_atom_v, schema::session_resume_request{token},
-                   std::move(correlation));
+    return handoff(fresh.session, actors::request_atom_v,
+                   schema::session_resume_request{token, false, 0}, std::move(correlation));
+  }
+
+  /// A resume by a client that counted `received` frames.
+  actors::session_handoff resume_counted(const peer& fresh, const std::string& token,
+                                         std::uint64_t received) {
+    return handoff(fresh.session, actors::request_atom_v,
+                   schema::session_resume_request{token, true, received}, std::string{});
+  }
+
+  actors::session_state& session_of(const peer& who) {
+    return deref<actors::session_stateful_actor>(who.session).state;
+  }
+
+  /// The data of each relayed frame in `frames`, in order.
+  static std::vector<std::int64_t> relayed_data(const std::vector<boost::json::object>& frames) {
+    std::vector<std::int64_t> result;
+    for (const auto& frame : frames)
+      if (type_of(frame) == "room:message")
+        result.emplace_back(frame.at("payload").at("data").as_int64());
+    return result;
   }
 
   /// Two registry-made peers in room "r", their frames so far taken.
@@ -265,6 +285,74 @@ CAF_TEST(a resumed session can be lost and resumed again with its new token) {
   CAF_REQUIRE_EQUAL(frames.size(), 2u);
   CAF_CHECK_EQUAL(frames[1].at("payload").at("data").as_int64(), 8);
   CAF_CHECK_EQUAL(type_of(take_frames(b).back()), "peer:resumed");
+}
+
+CAF_TEST(a client that counts what it received gets exactly what it lacks) {
+  auto [a, b] = pair_in_room();
+  CAF_MESSAGE("a has room:joined and peer:joined, then relays 1 to 3, of which its socket "
+              "delivered only 1 before it died");
+  for (auto text : {"1", "2", "3"})
+    relay(b, "r", a.id, text);
+  lose(a);
+  relay(b, "r", a.id, "4");
+  auto fresh = connect();
+  resume_counted(fresh, a.resume_token, 3);
+  auto frames = take_frames(fresh);
+  CAF_REQUIRE(!frames.empty());
+  CAF_CHECK_EQUAL(type_of(frames[0]), "session:resumed");
+  CAF_CHECK_EQUAL(relayed_data(frames), (std::vector<std::int64_t>{2, 3, 4}));
+  CAF_MESSAGE("lost again after two of them: the count starts after session:resumed");
+  auto token = payload_string(frames[0], "resumeToken");
+  lose(peer{a.id, fresh.connection, a.session, token});
+  auto again = connect();
+  resume_counted(again, token, 2);
+  CAF_CHECK_EQUAL(relayed_data(take_frames(again)), (std::vector<std::int64_t>{4}));
+}
+
+CAF_TEST(a client that does not count gets what reached the session after it detached) {
+  auto [a, b] = pair_in_room();
+  relay(b, "r", a.id, "1");
+  lose(a);
+  relay(b, "r", a.id, "2");
+  auto fresh = connect();
+  resume(fresh, a.resume_token);
+  CAF_CHECK_EQUAL(relayed_data(take_frames(fresh)), (std::vector<std::int64_t>{2}));
+}
+
+CAF_TEST(frames a pong confirmed are forgotten and never replayed) {
+  auto [a, b] = pair_in_room();
+  for (auto text : {"1", "2", "3"})
+    relay(b, "r", a.id, text);
+  CAF_CHECK_EQUAL(session_of(a).unconfirmed.size(), 5u);
+  self->send(a.session, actors::confirmed_atom_v, std::uint64_t{4});
+  run();
+  CAF_CHECK_EQUAL(session_of(a).unconfirmed.size(), 1u);
+  lose(a);
+  auto fresh = connect();
+  CAF_MESSAGE("a client claiming less than it confirmed gets only the unconfirmed rest");
+  resume_counted(fresh, a.resume_token, 0);
+  CAF_CHECK_EQUAL(relayed_data(take_frames(fresh)), (std::vector<std::int64_t>{3}));
+}
+
+CAF_TEST(past half its bound the session asks its connection for a confirmation) {
+  auto [a, b] = pair_in_room();
+  auto& asked = deref<recorder_actor>(a.connection).state.confirmations_asked;
+  relay(b, "r", a.id, "1");
+  relay(b, "r", a.id, "2");
+  CAF_CHECK_EQUAL(asked, 0);
+  relay(b, "r", a.id, "3");
+  CAF_CHECK_EQUAL(asked, 1);
+  relay(b, "r", a.id, "4");
+  CAF_CHECK_EQUAL(asked, 1);
+  CAF_MESSAGE("beyond the bound the oldest go unconfirmed");
+  for (int i = 5; i < 12; ++i)
+    relay(b, "r", a.id, std::to_string(i));
+  CAF_CHECK_EQUAL(session_of(a).unconfirmed.size(), 8u);
+  self->send(a.session, actors::confirmed_atom_v, std::uint64_t{13});
+  run();
+  CAF_CHECK(session_of(a).unconfirmed.empty());
+  relay(b, "r", a.id, "12");
+  CAF_CHECK_EQUAL(asked, 1);
 }
 
 CAF_TEST_FIXTURE_SCOPE_END()

@@ -48,7 +48,7 @@ CAF_TEST(ending the socket keeps the frame in flight until its write completes) 
   // completion popped an empty deque (and the kernel read freed text).
   write_queue queue{1000};
   queue.push(text(100, 'a'));
-  queue.push(outgoing_frame::make_ping());
+  queue.push(outgoing_frame::make_ping(std::make_shared<const std::string>("1:0")));
   queue.push(text(100, 'b'));
   const auto* in_flight = queue.next();
   std::weak_ptr<const std::string> buffer = in_flight->text;
