@@ -1,4 +1,5 @@
-// Browser end-to-end test: two Chromium tabs meet in a room of a real signal-server and chat over a WebRTC data channel.
+// Browser end-to-end test: two Chromium tabs meet in a room of a real signal-server and chat over a WebRTC data channel;
+// then one tab's WebSocket is cut without a close frame and its client resumes the session while the call goes on.
 //
 // Usage: node two_tabs.mjs path/to/signal-server
 // Exits 0 when every step passed; otherwise 1, with the failed step, both
@@ -7,6 +8,7 @@ import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
+import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
@@ -14,6 +16,9 @@ import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 
 const STEP_MS = 15_000; // bound of every single wait
+// The server's resume grace: short enough for the test to outwait it, long
+// enough that a resume on a loaded machine is well inside it.
+const GRACE_MS = 5_000;
 const TOTAL_MS = 120_000; // last resort if something hangs outside a bounded wait
 const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
 // The demo of this checkout, whatever checkout the binary was built from.
@@ -54,6 +59,7 @@ if (!serverPath) {
 const serverLog = [];
 const tabs = [];
 let server = null;
+let proxy = null;
 let context = null;
 let userDataDir = null;
 
@@ -68,7 +74,7 @@ function within(ms, what, promise) {
 
 /** Starts the server on a free port; resolves with the port from its "listening" line. */
 function startServer() {
-  server = spawn(serverPath, ['--port=0', '--bind=127.0.0.1', `--web-root=${WEB_ROOT}`], {
+  server = spawn(serverPath, ['--port=0', '--bind=127.0.0.1', `--web-root=${WEB_ROOT}`, `--resume-grace-ms=${GRACE_MS}`], {
     stdio: ['ignore', 'inherit', 'pipe'],
   });
   const exited = new Promise((resolve) => server.once('exit', (code, signal) => resolve({ code, signal })));
@@ -87,6 +93,61 @@ function startServer() {
     });
   });
   return within(STEP_MS, 'server logging "listening"', listening);
+}
+
+/** Resolves once `check()` holds, polling every 50 ms; rejects after STEP_MS. */
+function waitUntil(what, check) {
+  let timer;
+  return within(STEP_MS, what, new Promise((resolve) => {
+    timer = setInterval(() => check() && resolve(), 50);
+  })).finally(() => clearInterval(timer));
+}
+
+/**
+ * A TCP proxy in front of the server, for the tab whose connection the test
+ * cuts: `cut()` resets every connection through it (RST both ways, so neither
+ * the browser nor the server gets a close frame, as when a network drops), and
+ * while `refusing` it resets newcomers at once, so the client's reconnects fail
+ * until the test lets them through.
+ */
+function startProxy(serverPort) {
+  const abort = (socket) => (socket.resetAndDestroy ? socket.resetAndDestroy() : socket.destroy()); // Node >= 18.3 has the former
+  const pairs = new Set();
+  const listener = net.createServer((downstream) => {
+    if (proxy.refusing) {
+      proxy.refused++;
+      return abort(downstream);
+    }
+    proxy.accepted++;
+    const upstream = net.connect(serverPort, '127.0.0.1');
+    const pair = [downstream, upstream];
+    pairs.add(pair);
+    // pipe() passes data and FIN on; an error (a reset) on one side resets the other.
+    downstream.pipe(upstream).on('error', () => abort(downstream));
+    upstream.pipe(downstream).on('error', () => abort(upstream));
+    downstream.on('close', () => pairs.delete(pair));
+  });
+  proxy = {
+    refusing: false,
+    refused: 0,
+    accepted: 0,
+    cut: () => {
+      for (const [downstream, upstream] of pairs) {
+        abort(downstream);
+        abort(upstream);
+      }
+      pairs.clear();
+    },
+    close: () => {
+      proxy.cut();
+      listener.close();
+    },
+  };
+  const listening = new Promise((resolve, reject) => {
+    listener.once('error', reject);
+    listener.listen(0, '127.0.0.1', () => resolve(listener.address().port));
+  });
+  return within(STEP_MS, 'proxy listening', listening);
 }
 
 async function openTab(name, url) {
@@ -161,6 +222,8 @@ async function run() {
   const port = await startServer();
   passed(`server listening on ${port}`);
   const url = `http://127.0.0.1:${port}/`;
+  // Alice's page, and so her WebSocket (to location.host), goes through the proxy.
+  const proxyUrl = `http://127.0.0.1:${await startProxy(port)}/`;
   userDataDir = await mkdtemp(path.join(tmpdir(), 'signal-e2e-'));
   context = await chromium.launchPersistentContext(userDataDir, {
     executablePath: CHROMIUM,
@@ -170,7 +233,7 @@ async function run() {
   });
   passed(`launched ${CHROMIUM} ${context.browser()?.version() ?? ''}`);
 
-  const a = await openTab('alice', url);
+  const a = await openTab('alice', proxyUrl);
   const b = await openTab('bob', url);
   passed('opened two tabs');
   const roomId = `e2e-${randomBytes(4).toString('hex')}`;
@@ -188,6 +251,65 @@ async function run() {
   await chat(b, a);
   passed('chat both ways');
 
+  // Resume. Cut alice's WebSocket without a close frame and hold her
+  // reconnects off: the server keeps her session and tells bob she is away.
+  proxy.refusing = true;
+  proxy.cut();
+  await waitForText(b, 'log', `${a.shortId} reconnecting…`);
+  await waitForText(b, 'peers', `${a.shortId} (open, reconnecting)`);
+  await waitForText(a, 'log', 'connection lost (1006), reconnecting…');
+  await waitForText(a, 'status', 'reconnecting…', { exact: true });
+  await waitUntil('alice trying to reconnect (through the refusing proxy)', () => proxy.refused >= 1);
+  passed(`cut alice's socket: bob saw her reconnecting, she retries`);
+
+  // Meanwhile the call goes on (it is peer-to-peer), and signaling waits: what
+  // bob relays to alice in the server's buffer, what alice sends in her client's queue.
+  await chat(a, b);
+  await chat(b, a);
+  const toAlice = `buffered for alice ${randomBytes(4).toString('hex')}`;
+  const toBob = `queued for bob ${randomBytes(4).toString('hex')}`;
+  const ack = await within(STEP_MS, 'bob relaying to alice while she is away', b.page.evaluate(
+    ({ roomId, to, data }) => window.signalClient.request('room:message', { roomId, to, data }), { roomId, to: a.peerId, data: toAlice }));
+  if (ack?.requestType !== 'room:message') throw new Error(`bob's room:message to alice got ${JSON.stringify(ack)}, expected ack`);
+  await within(STEP_MS, 'alice queuing a relay while reconnecting', a.page.evaluate(
+    ({ roomId, to, data }) => window.signalClient.send('room:message', { roomId, to, data }), { roomId, to: b.peerId, data: toBob }));
+  passed('while away: chat both ways; bob relayed to alice, alice queued for bob');
+
+  proxy.refusing = false;
+  await waitForText(a, 'log', `resumed as ${a.shortId}`);
+  await waitForText(b, 'log', `${a.shortId} resumed`);
+  await waitForText(a, 'status', `connected as ${a.peerId}`, { exact: true });
+  const bobLog = await logOf(b);
+  if (bobLog.lastIndexOf(`${a.shortId} reconnecting…`) > bobLog.lastIndexOf(`${a.shortId} resumed`))
+    throw new Error(`tab bob: "${a.shortId} resumed" came before "${a.shortId} reconnecting…"`);
+  await waitForText(b, 'peers', `${a.shortId} (open)`);
+  await waitForText(a, 'log', `${b.shortId} via server: ${JSON.stringify(toAlice)}`);
+  await waitForText(b, 'log', `${a.shortId} via server: ${JSON.stringify(toBob)}`);
+  passed('alice resumed with her peerId; bob saw her back; buffered and queued relays arrived');
+  await chat(a, b);
+  await chat(b, a);
+  passed('chat both ways after the resume');
+
+  // Session lost: hold alice off past the grace. The server tells bob she has
+  // gone; her resume then finds no session, and she rejoins as a new peer.
+  proxy.refusing = true;
+  proxy.cut();
+  await waitForText(a, 'status', 'reconnecting…', { exact: true });
+  await waitForText(b, 'log', `${a.shortId} left (timeout)`);
+  passed(`cut alice's socket again, past the ${GRACE_MS / 1000} s grace: bob saw her time out`);
+  proxy.refusing = false;
+  await waitForText(a, 'log', 'session lost (SESSION_NOT_FOUND)');
+  await waitForText(a, 'log', `joined ${roomId} with 1 other peer(s)`);
+  const oldId = a.peerId;
+  const status = await a.page.locator('#status').textContent({ timeout: STEP_MS });
+  a.peerId = /^connected as (\S+)$/.exec(status)?.[1];
+  if (!a.peerId || a.peerId === oldId) throw new Error(`tab alice: #status is "${status}" after the session was lost, expected a new peerId`);
+  a.shortId = a.peerId.slice(0, 8);
+  await waitForText(b, 'log', `data channel to ${a.shortId} open`);
+  await chat(a, b);
+  await chat(b, a);
+  passed('alice rejoined as a new peer; chat both ways');
+
   // A closed tab is a closed WebSocket: the server tells the room at once.
   await within(STEP_MS, 'closing tab bob', b.page.close());
   await waitForText(a, 'log', `${b.shortId} left (left)`);
@@ -200,7 +322,11 @@ async function run() {
   if (code !== 0) throw new Error(`server exited with code ${code} (signal ${signal}) after SIGTERM, expected 0`);
   await waitForText(a, 'log', 'server is shutting down');
   await waitForText(a, 'status', 'disconnected (1001)', { exact: true });
-  passed('SIGTERM: server exited 0, alice was told');
+  // 1001 is final: alice's client must not try to resume a session that went with the server.
+  const attempts = proxy.accepted + proxy.refused;
+  await new Promise((resolve) => setTimeout(resolve, 1000));
+  if (proxy.accepted + proxy.refused !== attempts) throw new Error('alice reconnected after the server closed with 1001');
+  passed('SIGTERM: server exited 0, alice was told and stayed disconnected');
 }
 
 async function report(error) {
@@ -214,6 +340,7 @@ async function report(error) {
 }
 
 async function cleanUp() {
+  proxy?.close();
   if (context) await within(STEP_MS, 'closing the browser', context.close()).catch((error) => console.error(error.message));
   if (server && server.exitCode === null && server.signalCode === null) {
     server.kill('SIGKILL');
