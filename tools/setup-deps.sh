@@ -9,6 +9,7 @@ packages=(
   libcaf-dev
   libboost1.81-dev libboost-json1.81-dev
   libssl-dev
+  libjwt-dev pkg-config
 )
 browser_test=false
 [ "${1:-}" = --with-browser-test ] && browser_test=true
