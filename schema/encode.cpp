@@ -262,6 +262,27 @@ std::string encode(const server_shutdown_event& x, envelope env) {
   return std::move(out).finish(env);
 }
 
+std::string encode(const turn_credentials_reply& x, envelope env) {
+  writer out{"turn:credentials"};
+  out.key("iceServers").open_array();
+  for (const auto& server : x.ice_servers) {
+    if (&server != &x.ice_servers.front())
+      out.raw(",");
+    out.open_object().key("urls").open_array();
+    for (const auto& url : server.urls) {
+      if (&url != &server.urls.front())
+        out.raw(",");
+      out.string(url);
+    }
+    out.close_array()
+      .optional_field("username", server.username)
+      .optional_field("credential", server.credential)
+      .close_object();
+  }
+  out.close_array().field("ttlSeconds", static_cast<std::int64_t>(x.ttl_seconds));
+  return std::move(out).finish(env);
+}
+
 std::string encode(const parse_error& x, std::int64_t timestamp_ms) {
   return encode(error_reply{x.code, x.message, x.request_type, x.path},
                 envelope{timestamp_ms, x.correlation_id ? std::string_view{*x.correlation_id}

@@ -79,4 +79,18 @@ enum class close_code : std::uint16_t {
   overloaded = 1013, // overloaded, or the client reads too slowly
 };
 
+// -- auth and ICE servers ------------------------------------------------------
+
+// With auth required, a connection not authenticated this long after the
+// upgrade is closed with close_code::policy, as is one whose bad tokens reach
+// the failure limit.
+inline constexpr std::uint32_t default_auth_timeout_ms = 10'000;
+inline constexpr std::uint32_t auth_failure_limit = 3;
+// PROTOCOL.md is silent on it; a token's sub becomes userId, which peers see.
+inline constexpr std::size_t max_user_id_length = 128;
+// Lifetime of TURN credentials, and the least time between two
+// turn:credentials requests of one connection (else RATE_LIMITED).
+inline constexpr std::uint32_t default_turn_ttl_s = 3600;
+inline constexpr std::uint32_t turn_request_interval_ms = 10'000;
+
 } // namespace signaling::schema

@@ -132,6 +132,18 @@ struct server_shutdown_event {
   std::uint32_t reconnect_after_ms = 0;
 };
 
+/// One RTCIceServer: {urls, username?, credential?}.
+struct ice_server {
+  std::vector<std::string> urls;
+  std::string username;   // empty: omitted (STUN)
+  std::string credential; // empty: omitted (STUN)
+};
+
+struct turn_credentials_reply {
+  std::vector<ice_server> ice_servers;
+  std::uint32_t ttl_seconds = 0;
+};
+
 /// Per-frame envelope fields every encoder takes.
 struct envelope {
   std::int64_t timestamp_ms = 0;
@@ -151,6 +163,7 @@ struct envelope {
 [[nodiscard]] std::string encode(const error_reply& x, envelope env);
 [[nodiscard]] std::string encode(const pong_reply& x, envelope env);
 [[nodiscard]] std::string encode(const server_shutdown_event& x, envelope env);
+[[nodiscard]] std::string encode(const turn_credentials_reply& x, envelope env);
 
 /// Appends `x` as a quoted, escaped JSON string (also used for log lines).
 void append_json_string(std::string& out, std::string_view x);

@@ -4,9 +4,92 @@
 #include "actors/log.hpp"
 
 #include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <memory>
 #include <thread>
+#include <variant>
 
 namespace signaling::tools {
+
+namespace {
+
+// A secret or a PEM key is far smaller; a bigger file is a wrong path
+// (a log, a device), not something to load.
+constexpr std::size_t max_secret_file_bytes = 64 * std::size_t{1024};
+
+bool starts_with(std::string_view text, std::string_view prefix) {
+  return text.substr(0, prefix.size()) == prefix;
+}
+
+/// A sentence naming the first url of `list` that lacks one of the schemes.
+std::optional<std::string> check_urls(std::string_view flag, const std::string& list,
+                                      std::string_view scheme, std::string_view secure_scheme) {
+  for (const auto& url : split_list(list)) {
+    if (!starts_with(url, scheme) && !starts_with(url, secure_scheme))
+      return std::string{flag} + ": '" + url + "' is not a " + std::string{scheme} + " or "
+             + std::string{secure_scheme} + " url";
+  }
+  return std::nullopt;
+}
+
+/// `make`'s refusal of one secret or key, prefixed with where it came from.
+std::optional<std::string> check_key(std::string_view source, std::string secret,
+                                     std::string public_key_pem) {
+  auto made = actors::token_verifier::make(std::move(secret), std::move(public_key_pem));
+  if (auto problem = std::get_if<std::string>(&made))
+    return std::string{source} + ": " + *problem;
+  return std::nullopt;
+}
+
+} // namespace
+
+std::vector<std::string> split_list(std::string_view text) {
+  std::vector<std::string> result;
+  std::size_t start = 0;
+  while (start <= text.size()) {
+    auto end = text.find(',', start);
+    if (end == std::string_view::npos)
+      end = text.size();
+    auto item = text.substr(start, end - start);
+    // "a, b" is what people write; no origin or url holds a space.
+    while (!item.empty() && item.front() == ' ')
+      item.remove_prefix(1);
+    while (!item.empty() && item.back() == ' ')
+      item.remove_suffix(1);
+    if (!item.empty())
+      result.emplace_back(item);
+    start = end + 1;
+  }
+  return result;
+}
+
+std::optional<std::string> read_secret_file(const std::string& path, std::string_view flag,
+                                            std::string& out) {
+  auto failure = [&](const std::string& why) {
+    return std::string{flag} + ": " + path + " " + why;
+  };
+  std::unique_ptr<std::FILE, decltype(&std::fclose)> file{std::fopen(path.c_str(), "rb"),
+                                                          std::fclose};
+  if (!file)
+    return failure(std::string{"cannot be opened ("} + std::strerror(errno) + ")");
+  std::string text(max_secret_file_bytes + 1, '\0');
+  auto size = std::fread(text.data(), 1, text.size(), file.get());
+  if (std::ferror(file.get()))
+    return failure(std::string{"cannot be read ("} + std::strerror(errno) + ")");
+  if (size > max_secret_file_bytes)
+    return failure("is larger than " + std::to_string(max_secret_file_bytes / 1024)
+                   + " KiB: not a secret or a key");
+  text.resize(size);
+  while (!text.empty() && (text.back() == '\n' || text.back() == '\r'))
+    text.pop_back();
+  if (text.empty())
+    return failure("is empty");
+  out = std::move(text);
+  return std::nullopt;
+}
 
 server_config::server_config() {
   // An actor handles at most this many messages per turn before the
@@ -38,7 +121,17 @@ server_config::server_config() {
     .add(s.request_timeout_ms, "request-timeout-ms",
          "how long an actor waits for another's answer before the client hears INTERNAL")
     .add(web_root, "web-root", "directory of static files served under /")
-    .add(log_level, "log-level", "debug, info, warning or error");
+    .add(log_level, "log-level", "debug, info, warning or error")
+    .add(jwt_secret_file, "jwt-secret-file",
+         "file holding the HS256 secret (or env SIGNAL_JWT_SECRET); enables auth")
+    .add(jwt_public_key_file, "jwt-public-key",
+         "PEM file of the RS256 or ES256 public key; enables auth")
+    .add(auth_timeout_ms, "auth-timeout-ms", "time a connection has to authenticate")
+    .add(stun_urls, "stun-urls", "comma-separated stun: urls offered to clients")
+    .add(turn_urls, "turn-urls", "comma-separated turn: urls offered with credentials")
+    .add(turn_secret_file, "turn-secret-file",
+         "file holding coturn's static-auth-secret, to sign TURN credentials")
+    .add(turn_ttl_s, "turn-ttl-s", "lifetime of TURN credentials in seconds");
 }
 
 std::optional<std::string> server_config::validate() const {
@@ -68,6 +161,67 @@ std::optional<std::string> server_config::validate() const {
            "--max-message-bytes";
   if (s.request_timeout_ms < 100)
     return "--request-timeout-ms must be at least 100";
+  if (auth_timeout_ms < 100)
+    return "--auth-timeout-ms must be at least 100";
+  // Shorter credentials could expire between the reply and the allocation.
+  if (turn_ttl_s < 60)
+    return "--turn-ttl-s must be at least 60";
+  if (auto problem = check_urls("--stun-urls", stun_urls, "stun:", "stuns:"))
+    return problem;
+  if (auto problem = check_urls("--turn-urls", turn_urls, "turn:", "turns:"))
+    return problem;
+  if (!split_list(turn_urls).empty() && turn_secret_file.empty())
+    return "--turn-urls needs --turn-secret-file (coturn's static-auth-secret)";
+  if (split_list(turn_urls).empty() && !turn_secret_file.empty())
+    return "--turn-secret-file needs --turn-urls";
+  return std::nullopt;
+}
+
+std::optional<std::string> server_config::load_secrets() {
+  verifier.reset();
+  turn = actors::turn_settings{};
+  std::string jwt_secret;
+  std::string_view secret_source = "--jwt-secret-file";
+  if (auto from_env = std::getenv("SIGNAL_JWT_SECRET")) {
+    secret_source = "SIGNAL_JWT_SECRET";
+    if (!jwt_secret_file.empty())
+      return "give the JWT secret by --jwt-secret-file or by SIGNAL_JWT_SECRET, not both";
+    // Set but empty is a mistake, not a wish to run without auth.
+    if (*from_env == '\0')
+      return "SIGNAL_JWT_SECRET is set but empty";
+    jwt_secret = from_env;
+  } else if (!jwt_secret_file.empty()) {
+    if (auto problem = read_secret_file(jwt_secret_file, "--jwt-secret-file", jwt_secret))
+      return problem;
+  }
+  std::string public_key;
+  if (!jwt_public_key_file.empty()) {
+    if (auto problem = read_secret_file(jwt_public_key_file, "--jwt-public-key", public_key))
+      return problem;
+  }
+  // Checked one by one so that a refusal names the flag at fault.
+  if (!jwt_secret.empty()) {
+    if (auto problem = check_key(secret_source, jwt_secret, ""))
+      return problem;
+  }
+  if (!public_key.empty()) {
+    if (auto problem = check_key("--jwt-public-key", "", public_key))
+      return problem;
+  }
+  if (!jwt_secret.empty() || !public_key.empty()) {
+    auto made = actors::token_verifier::make(std::move(jwt_secret), std::move(public_key));
+    if (auto problem = std::get_if<std::string>(&made))
+      return "--jwt-secret-file/--jwt-public-key: " + *problem;
+    verifier = std::make_shared<const actors::token_verifier>(
+      std::get<actors::token_verifier>(std::move(made)));
+  }
+  turn.stun_urls = split_list(stun_urls);
+  turn.turn_urls = split_list(turn_urls);
+  turn.ttl_s = turn_ttl_s;
+  if (!turn_secret_file.empty()) {
+    if (auto problem = read_secret_file(turn_secret_file, "--turn-secret-file", turn.secret))
+      return problem;
+  }
   return std::nullopt;
 }
 
@@ -76,17 +230,7 @@ std::size_t server_config::default_threads() {
 }
 
 std::vector<std::string> server_config::origins() const {
-  std::vector<std::string> result;
-  std::size_t start = 0;
-  while (start <= allowed_origins.size()) {
-    auto end = allowed_origins.find(',', start);
-    if (end == std::string::npos)
-      end = allowed_origins.size();
-    if (end > start)
-      result.emplace_back(allowed_origins.substr(start, end - start));
-    start = end + 1;
-  }
-  return result;
+  return split_list(allowed_origins);
 }
 
 } // namespace signaling::tools

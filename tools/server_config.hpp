@@ -2,15 +2,29 @@
 // actor_system_config (so `--port=8080` and `port=8080` in the file agree).
 #pragma once
 
+#include "actors/ice_servers.hpp"
 #include "actors/settings.hpp"
+#include "actors/token_verifier.hpp"
 
 #include <caf/actor_system_config.hpp>
 
+#include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace signaling::tools {
+
+/// The non-empty items of a comma-separated list.
+[[nodiscard]] std::vector<std::string> split_list(std::string_view text);
+
+/// Reads a secret or key file into `out`, without the trailing newline an
+/// editor adds. Returns a sentence naming `flag` when the file cannot be read
+/// or holds nothing.
+[[nodiscard]] std::optional<std::string> read_secret_file(const std::string& path,
+                                                          std::string_view flag, std::string& out);
 
 class server_config : public caf::actor_system_config {
 public:
@@ -18,6 +32,11 @@ public:
 
   /// A sentence naming the first invalid setting, or nothing.
   [[nodiscard]] std::optional<std::string> validate() const;
+
+  /// Reads the JWT and TURN secret files (or SIGNAL_JWT_SECRET) and fills
+  /// `verifier` and `turn`. Returns a sentence naming the flag at fault, or
+  /// nothing. Call after validate().
+  [[nodiscard]] std::optional<std::string> load_secrets();
 
   /// --allowed-origins split at commas.
   [[nodiscard]] std::vector<std::string> origins() const;
@@ -33,6 +52,22 @@ public:
   /// Threads serving sockets and actors alike.
   std::size_t threads = default_threads();
   actors::server_settings settings;
+
+  // -- auth and ICE servers: flags (secrets only ever as files or env) ---------
+
+  std::string jwt_secret_file;
+  std::string jwt_public_key_file;
+  std::uint32_t auth_timeout_ms = schema::default_auth_timeout_ms;
+  std::string stun_urls; // comma-separated
+  std::string turn_urls; // comma-separated
+  std::string turn_secret_file;
+  std::uint32_t turn_ttl_s = schema::default_turn_ttl_s;
+
+  // -- auth and ICE servers: filled by load_secrets() ---------------------------
+
+  /// Null when neither a JWT secret nor a public key is configured (no auth).
+  std::shared_ptr<const actors::token_verifier> verifier;
+  actors::turn_settings turn;
 };
 
 } // namespace signaling::tools

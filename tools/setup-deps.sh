@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Installs what building signal-server needs on Debian 12 and, with
-# --with-browser-test, what its browser test needs (Chromium, Node.js, npm);
-# nothing that is already there. Safe to run repeatedly; needs root for apt.
+# Installs what building and testing signal-server needs on Debian 12 (coturn
+# for the TURN credentials check) and, with --with-browser-test, what its
+# browser test needs (Chromium, Node.js, npm); nothing that is already there.
+# Safe to run repeatedly; needs root for apt.
 set -euo pipefail
 
 packages=(
@@ -9,6 +10,8 @@ packages=(
   libcaf-dev
   libboost1.81-dev libboost-json1.81-dev
   libssl-dev
+  libjwt-dev pkg-config
+  coturn
 )
 browser_test=false
 [ "${1:-}" = --with-browser-test ] && browser_test=true
