@@ -86,7 +86,9 @@ using session_actor = caf::typed_actor<
   // ROOM: an encoded event for the client.
   caf::reacts_to<deliver_atom, text_frame>,
   // itself: the resume grace of the detach numbered here is over.
-  caf::reacts_to<grace_atom, std::uint64_t>>;
+  caf::reacts_to<grace_atom, std::uint64_t>,
+  // itself: an auth deadline of the identity numbered here.
+  caf::reacts_to<deadline_atom, auth_deadline, std::uint64_t>>;
 
 /// What a connection is handed by its start and by a resume: the session
 /// that serves it from now on and that session's peer id. A start also

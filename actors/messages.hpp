@@ -47,6 +47,16 @@ enum class close_cause : std::uint8_t {
   return "lost";
 }
 
+/// The deadlines of a session's authentication (PROTOCOL.md item 2).
+enum class auth_deadline : std::uint8_t {
+  /// Auth is required and the connection has not authenticated yet.
+  authenticate,
+  /// A minute before the token's exp: time to send auth:expiring.
+  expiring,
+  /// The token's exp, unrefreshed.
+  expired,
+};
+
 /// One encoded server message. Fan-out encodes once and every recipient
 /// shares the same immutable text.
 struct text_frame {
@@ -105,6 +115,7 @@ CAF_ADD_TYPE_ID(signaling, (signaling::schema::room_description))
 CAF_ADD_TYPE_ID(signaling, (signaling::schema::close_code))
 CAF_ADD_TYPE_ID(signaling, (signaling::actors::close_cause))
 CAF_ADD_TYPE_ID(signaling, (signaling::schema::peer_presence))
+CAF_ADD_TYPE_ID(signaling, (signaling::actors::auth_deadline))
 CAF_ADD_TYPE_ID(signaling, (signaling::schema::auth_request))
 CAF_ADD_TYPE_ID(signaling, (signaling::schema::auth_refresh_request))
 CAF_ADD_TYPE_ID(signaling, (signaling::schema::turn_credentials_request))
@@ -139,5 +150,6 @@ CAF_ADD_ATOM(signaling, signaling::actors, expired_atom, "expired")
 CAF_ADD_ATOM(signaling, signaling::actors, presence_atom, "presence")
 CAF_ADD_ATOM(signaling, signaling::actors, confirm_atom, "confirm")
 CAF_ADD_ATOM(signaling, signaling::actors, confirmed_atom, "confirmed")
+CAF_ADD_ATOM(signaling, signaling::actors, deadline_atom, "deadline")
 
 CAF_END_TYPE_ID_BLOCK(signaling)

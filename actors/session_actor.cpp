@@ -24,6 +24,20 @@ bool is_receiver_down(const caf::error& error) {
 
 constexpr int join_attempts = 3;
 
+/// The wire name of a request, for its error (not on the common path).
+template <class Body>
+std::string_view request_type_of(const Body& body) {
+  if constexpr (std::is_same_v<Body, schema::relay_request>)
+    return schema::type_name(body.kind);
+  else
+    return schema::type_name(schema::client_body{body});
+}
+
+caf::error auth_unavailable() {
+  return make_protocol_error(error_code::unavailable,
+                             "authentication is not configured on this server");
+}
+
 } // namespace
 
 template <class Message>
@@ -41,7 +55,18 @@ void session_state::reply_error(const caf::error& error, std::string_view reques
 session_handoff session_state::start(connection_actor first, const std::string& upgrade_token) {
   connection = std::move(first);
   self->monitor(connection);
-  schema::connected_event event{peer_id, resume_token, settings->heartbeat_ms, false};
+  schema::connected_event event{peer_id, resume_token, settings->heartbeat_ms, auth_required()};
+  if (auth_required()) {
+    self->delayed_send(self, std::chrono::milliseconds{settings->auth_timeout_ms}, deadline_atom_v,
+                       auth_deadline::authenticate, auth_epoch);
+    // A bad upgrade token still gets connected, then its error (the first
+    // failure), which the connection writes after connected.
+    if (!upgrade_token.empty() && accept_token(upgrade_token, {}, {})) {
+      event.authenticated = true;
+      event.user_id = who.user_id;
+      event.display_name = who.display_name;
+    }
+  }
   return session_handoff{self, peer_id, text_frame::make(encode(event, envelope_now()))};
 }
 
@@ -324,6 +349,21 @@ void session_state::handle(client_request& request) {
   std::visit(
     [&](auto& body) {
       using body_type = std::decay_t<decltype(body)>;
+      // With auth required, only auth:request and session:resume come
+      // before it (and ping, which the connection answers).
+      constexpr bool before_auth =
+        std::is_same_v<
+          body_type,
+          schema::
+            auth_request> || std::is_same_v<body_type, resume_call> || std::is_same_v<body_type, text_frame>;
+      if constexpr (!before_auth) {
+        if (auth_required() && !authenticated()) {
+          reply_error(make_protocol_error(error_code::unauthorized,
+                                          "authenticate first (auth:request with a token)"),
+                      request_type_of(body), correlation);
+          return;
+        }
+      }
       if constexpr (std::is_same_v<body_type, schema::join_request>)
         join(std::move(body), correlation);
       else if constexpr (std::is_same_v<body_type, schema::leave_request>)
@@ -350,6 +390,12 @@ void session_state::handle(client_request& request) {
 
 void session_state::join(schema::join_request request, const correlation_id& correlation) {
   joined = true;
+  if (authenticated() && !allows_room(who, request.room_id)) {
+    reply_error(make_protocol_error(error_code::forbidden,
+                                    "the token does not allow room '" + request.room_id + "'"),
+                "room:join", correlation);
+    return;
+  }
   if (auto i = rooms.find(request.room_id); i != rooms.end()) {
     enter_room(std::move(request), correlation, i->second, join_attempts);
     return;
@@ -484,23 +530,113 @@ void session_state::relay(schema::relay_request& request, const correlation_id& 
   self->send(i->second, relay_atom_v, std::move(request), peer_id, who.user_id, correlation);
 }
 
-void session_state::authenticate(const schema::auth_request&, const correlation_id& correlation) {
-  reply_error(
-    make_protocol_error(error_code::unavailable, "authentication is not configured on this server"),
-    "auth:request", correlation);
+void session_state::authenticate(const schema::auth_request& request,
+                                 const correlation_id& correlation) {
+  if (!auth_required()) {
+    reply_error(auth_unavailable(), "auth:request", correlation);
+    return;
+  }
+  if (accept_token(request.token, "auth:request", correlation))
+    reply(schema::auth_response_reply{who.user_id, who.display_name}, correlation);
 }
 
-void session_state::refresh(const schema::auth_refresh_request&,
+void session_state::refresh(const schema::auth_refresh_request& request,
                             const correlation_id& correlation) {
-  reply_error(
-    make_protocol_error(error_code::unavailable, "authentication is not configured on this server"),
-    "auth:refresh", correlation);
+  if (!auth_required()) {
+    reply_error(auth_unavailable(), "auth:refresh", correlation);
+    return;
+  }
+  if (accept_token(request.token, "auth:refresh", correlation))
+    reply(schema::auth_response_reply{who.user_id, who.display_name}, correlation);
+}
+
+bool session_state::accept_token(std::string_view token, std::string_view request_type,
+                                 const correlation_id& correlation) {
+  auto verified = settings->verifier->verify(token, now_ms());
+  auto refuse = [&](std::string reason) {
+    log(log_level::info, "auth-refused", {{"peerId", peer_id}, {"reason", reason}});
+    reply_error(make_protocol_error(error_code::unauthorized, std::move(reason)), request_type,
+                correlation);
+    count_auth_failure();
+    return false;
+  };
+  if (auto reason = std::get_if<std::string>(&verified))
+    return refuse(*reason);
+  auto& token_claims = std::get<verified_token>(verified);
+  // An identity, once set, stays: a refresh renews it, never changes it.
+  if (authenticated() && token_claims.user_id != who.user_id)
+    return refuse("the token is for another user than this session's");
+  admit(std::move(token_claims));
+  return true;
+}
+
+void session_state::admit(verified_token token) {
+  log(log_level::debug, "authenticated", {{"peerId", peer_id}, {"userId", token.user_id}});
+  who = std::move(token);
+  auto current = ++auth_epoch;
+  if (who.expires_at_ms == 0)
+    return;
+  using std::chrono::milliseconds;
+  auto left = milliseconds{std::max<std::int64_t>(0, who.expires_at_ms - now_ms())};
+  auto warning = milliseconds{schema::auth_expiring_notice_ms};
+  self->delayed_send(self, left > warning ? left - warning : milliseconds{0}, deadline_atom_v,
+                     auth_deadline::expiring, current);
+  self->delayed_send(self, left, deadline_atom_v, auth_deadline::expired, current);
+}
+
+void session_state::count_auth_failure() {
+  if (++auth_failures >= schema::auth_failure_limit)
+    close_with(schema::close_code::policy, "auth-failures");
+}
+
+void session_state::on_deadline(auth_deadline deadline, std::uint64_t auth_epoch_of_timer) {
+  if (auth_epoch_of_timer != auth_epoch)
+    return;
+  switch (deadline) {
+    case auth_deadline::authenticate:
+      close_with(schema::close_code::policy, "auth-timeout");
+      return;
+    case auth_deadline::expiring:
+      to_client(
+        text_frame::make(encode(schema::auth_expiring_event{who.expires_at_ms}, envelope_now())));
+      return;
+    case auth_deadline::expired:
+      close_with(schema::close_code::policy, "token-expired");
+      return;
+  }
+}
+
+void session_state::close_with(schema::close_code code, std::string_view reason) {
+  log(log_level::info, "session-closed",
+      {{"peerId", peer_id}, {"reason", reason}, {"code", std::to_string(static_cast<int>(code))}});
+  // The connection closes and reports a policy close, which ends the
+  // session; a detached session has no connection to wait for.
+  if (connection)
+    self->send(connection, close_atom_v, code);
+  else
+    end();
 }
 
 void session_state::ice_servers(const correlation_id& correlation) {
-  reply_error(
-    make_protocol_error(error_code::unavailable, "no TURN or STUN servers are configured"),
-    "turn:credentials", correlation);
+  if (!configured(settings->turn)) {
+    reply_error(
+      make_protocol_error(error_code::unavailable, "no TURN or STUN servers are configured"),
+      "turn:credentials", correlation);
+    return;
+  }
+  auto now = self->clock().now();
+  auto interval = std::chrono::milliseconds{schema::turn_request_interval_ms};
+  if (last_ice_request && now - *last_ice_request < interval) {
+    reply_error(make_protocol_error(error_code::rate_limited,
+                                    "at most one turn:credentials per "
+                                      + std::to_string(schema::turn_request_interval_ms / 1000)
+                                      + " s; use the credentials already given"),
+                "turn:credentials", correlation);
+    return;
+  }
+  last_ice_request = now;
+  const auto& user = authenticated() ? who.user_id : peer_id;
+  reply(ice_servers_for(settings->turn, user, now_ms() / 1000), correlation);
 }
 
 void session_state::resume(resume_call& call, const correlation_id& correlation) {
@@ -619,6 +755,9 @@ session_actor::behavior_type session(session_actor::stateful_pointer<session_sta
     [self](deliver_atom, text_frame& frame) { self->state.to_client(std::move(frame)); },
     [self](grace_atom, std::uint64_t epoch) { self->state.on_grace(epoch); },
     [self](confirmed_atom, std::uint64_t count) { self->state.on_confirmed(count); },
+    [self](deadline_atom, auth_deadline deadline, std::uint64_t auth_epoch) {
+      self->state.on_deadline(deadline, auth_epoch);
+    },
   };
 }
 

@@ -6,6 +6,7 @@
 #include "actors/interfaces.hpp"
 #include "actors/settings.hpp"
 
+#include <caf/actor_clock.hpp>
 #include <caf/typed_event_based_actor.hpp>
 #include <caf/typed_response_promise.hpp>
 
@@ -33,12 +34,6 @@ struct client_request {
                schema::turn_credentials_request, resume_call, text_frame>
     body;
   correlation_id correlation;
-};
-
-/// Who the peer is. Only a token sets userId and displayName.
-struct identity {
-  std::string user_id;      // empty: not authenticated
-  std::string display_name; // the token's name claim; empty: none
 };
 
 struct session_state {
@@ -152,9 +147,34 @@ struct session_state {
 
   void relay(schema::relay_request& request, const correlation_id& correlation);
 
+  // -- authentication ----------------------------------------------------------
+
+  [[nodiscard]] bool auth_required() const noexcept { return settings->verifier != nullptr; }
+
+  [[nodiscard]] bool authenticated() const noexcept { return !who.user_id.empty(); }
+
+  /// auth:request: the first authentication, or a refresh once authenticated.
   void authenticate(const schema::auth_request& request, const correlation_id& correlation);
 
+  /// auth:refresh: a new token for the same user.
   void refresh(const schema::auth_refresh_request& request, const correlation_id& correlation);
+
+  /// Verifies `token` for `request_type`; on success the session is that
+  /// user's (a refresh must name the same one) and true is returned, else the
+  /// client hears UNAUTHORIZED and the failure counts.
+  bool accept_token(std::string_view token, std::string_view request_type,
+                    const correlation_id& correlation);
+
+  /// Takes the identity of a verified token and arms its expiry.
+  void admit(verified_token token);
+
+  /// Counts a failed authentication; the limit closes with 1008.
+  void count_auth_failure();
+
+  void on_deadline(auth_deadline deadline, std::uint64_t auth_epoch_of_timer);
+
+  /// Ends the session with `code` on its connection (or at once, detached).
+  void close_with(schema::close_code code, std::string_view reason);
 
   void ice_servers(const correlation_id& correlation);
 
@@ -183,7 +203,18 @@ struct session_state {
   /// The token that resumes this session (replaced at each resume).
   std::string resume_token;
 
-  identity who;
+  /// Who the peer is: only a verified token sets it (empty user_id: not
+  /// authenticated), with the rooms it may join and its expiry.
+  verified_token who;
+
+  /// Failed authentications so far (PROTOCOL.md: the third closes 1008).
+  std::uint32_t auth_failures = 0;
+
+  /// Counts identities, so the deadlines of an earlier one do nothing.
+  std::uint64_t auth_epoch = 0;
+
+  /// When turn:credentials was last answered (one per 10 s).
+  std::optional<caf::actor_clock::time_point> last_ice_request;
 
   session_registry_actor registry;
 

@@ -3,6 +3,8 @@
 // keys are not copied into every connection and session.
 #pragma once
 
+#include "actors/ice_servers.hpp"
+#include "actors/token_verifier.hpp"
 #include "schema/limits.hpp"
 
 #include <cstddef>
@@ -28,6 +30,10 @@ struct server_settings {
   /// tells the client INTERNAL (not part of the protocol: a bound, so one
   /// silent actor cannot freeze the ones waiting on it).
   std::uint32_t request_timeout_ms = 5'000;
+  /// Verifies tokens; null: no key configured, so no auth.
+  std::shared_ptr<const token_verifier> verifier;
+  std::uint32_t auth_timeout_ms = schema::default_auth_timeout_ms;
+  turn_settings turn;
 };
 
 using settings_ptr = std::shared_ptr<const server_settings>;

@@ -283,6 +283,21 @@ std::string encode(const turn_credentials_reply& x, envelope env) {
   return std::move(out).finish(env);
 }
 
+std::string encode(const auth_response_reply& x, envelope env) {
+  writer out{"auth:response"};
+  out.key("success")
+    .boolean(true)
+    .field("userId", x.user_id)
+    .optional_field("displayName", x.display_name);
+  return std::move(out).finish(env);
+}
+
+std::string encode(const auth_expiring_event& x, envelope env) {
+  writer out{"auth:expiring"};
+  out.field("expiresAt", x.expires_at_ms);
+  return std::move(out).finish(env);
+}
+
 std::string encode(const parse_error& x, std::int64_t timestamp_ms) {
   return encode(error_reply{x.code, x.message, x.request_type, x.path},
                 envelope{timestamp_ms, x.correlation_id ? std::string_view{*x.correlation_id}

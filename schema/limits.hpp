@@ -86,6 +86,8 @@ enum class close_code : std::uint16_t {
 // the failure limit.
 inline constexpr std::uint32_t default_auth_timeout_ms = 10'000;
 inline constexpr std::uint32_t auth_failure_limit = 3;
+// auth:expiring goes out this long before the token's exp.
+inline constexpr std::uint32_t auth_expiring_notice_ms = 60'000;
 // PROTOCOL.md is silent on it; a token's sub becomes userId, which peers see.
 inline constexpr std::size_t max_user_id_length = 128;
 // Lifetime of TURN credentials, and the least time between two

@@ -133,6 +133,17 @@ struct server_shutdown_event {
 };
 
 /// One RTCIceServer: {urls, username?, credential?}.
+/// auth:response {success: true, userId, displayName}: failures are errors.
+struct auth_response_reply {
+  std::string user_id;
+  std::string display_name; // empty: omitted
+};
+
+/// auth:expiring {expiresAt}: the token runs out then; refresh before.
+struct auth_expiring_event {
+  std::int64_t expires_at_ms = 0;
+};
+
 struct ice_server {
   std::vector<std::string> urls;
   std::string username;   // empty: omitted (STUN)
@@ -164,6 +175,8 @@ struct envelope {
 [[nodiscard]] std::string encode(const pong_reply& x, envelope env);
 [[nodiscard]] std::string encode(const server_shutdown_event& x, envelope env);
 [[nodiscard]] std::string encode(const turn_credentials_reply& x, envelope env);
+[[nodiscard]] std::string encode(const auth_response_reply& x, envelope env);
+[[nodiscard]] std::string encode(const auth_expiring_event& x, envelope env);
 
 /// Appends `x` as a quoted, escaped JSON string (also used for log lines).
 void append_json_string(std::string& out, std::string_view x);

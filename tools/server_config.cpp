@@ -126,7 +126,7 @@ server_config::server_config() {
          "file holding the HS256 secret (or env SIGNAL_JWT_SECRET); enables auth")
     .add(jwt_public_key_file, "jwt-public-key",
          "PEM file of the RS256 or ES256 public key; enables auth")
-    .add(auth_timeout_ms, "auth-timeout-ms", "time a connection has to authenticate")
+    .add(s.auth_timeout_ms, "auth-timeout-ms", "time a connection has to authenticate")
     .add(stun_urls, "stun-urls", "comma-separated stun: urls offered to clients")
     .add(turn_urls, "turn-urls", "comma-separated turn: urls offered with credentials")
     .add(turn_secret_file, "turn-secret-file",
@@ -161,7 +161,7 @@ std::optional<std::string> server_config::validate() const {
            "--max-message-bytes";
   if (s.request_timeout_ms < 100)
     return "--request-timeout-ms must be at least 100";
-  if (auth_timeout_ms < 100)
+  if (s.auth_timeout_ms < 100)
     return "--auth-timeout-ms must be at least 100";
   // Shorter credentials could expire between the reply and the allocation.
   if (turn_ttl_s < 60)
@@ -178,8 +178,8 @@ std::optional<std::string> server_config::validate() const {
 }
 
 std::optional<std::string> server_config::load_secrets() {
-  verifier.reset();
-  turn = actors::turn_settings{};
+  settings.verifier.reset();
+  settings.turn = actors::turn_settings{};
   std::string jwt_secret;
   std::string_view secret_source = "--jwt-secret-file";
   if (auto from_env = std::getenv("SIGNAL_JWT_SECRET")) {
@@ -212,14 +212,15 @@ std::optional<std::string> server_config::load_secrets() {
     auto made = actors::token_verifier::make(std::move(jwt_secret), std::move(public_key));
     if (auto problem = std::get_if<std::string>(&made))
       return "--jwt-secret-file/--jwt-public-key: " + *problem;
-    verifier = std::make_shared<const actors::token_verifier>(
+    settings.verifier = std::make_shared<const actors::token_verifier>(
       std::get<actors::token_verifier>(std::move(made)));
   }
-  turn.stun_urls = split_list(stun_urls);
-  turn.turn_urls = split_list(turn_urls);
-  turn.ttl_s = turn_ttl_s;
+  settings.turn.stun_urls = split_list(stun_urls);
+  settings.turn.turn_urls = split_list(turn_urls);
+  settings.turn.ttl_s = turn_ttl_s;
   if (!turn_secret_file.empty()) {
-    if (auto problem = read_secret_file(turn_secret_file, "--turn-secret-file", turn.secret))
+    if (auto problem =
+          read_secret_file(turn_secret_file, "--turn-secret-file", settings.turn.secret))
       return problem;
   }
   return std::nullopt;

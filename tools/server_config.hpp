@@ -2,9 +2,7 @@
 // actor_system_config (so `--port=8080` and `port=8080` in the file agree).
 #pragma once
 
-#include "actors/ice_servers.hpp"
 #include "actors/settings.hpp"
-#include "actors/token_verifier.hpp"
 
 #include <caf/actor_system_config.hpp>
 
@@ -34,7 +32,7 @@ public:
   [[nodiscard]] std::optional<std::string> validate() const;
 
   /// Reads the JWT and TURN secret files (or SIGNAL_JWT_SECRET) and fills
-  /// `verifier` and `turn`. Returns a sentence naming the flag at fault, or
+  /// `settings.verifier` and `settings.turn`. Returns a sentence naming the flag at fault, or
   /// nothing. Call after validate().
   [[nodiscard]] std::optional<std::string> load_secrets();
 
@@ -57,17 +55,10 @@ public:
 
   std::string jwt_secret_file;
   std::string jwt_public_key_file;
-  std::uint32_t auth_timeout_ms = schema::default_auth_timeout_ms;
   std::string stun_urls; // comma-separated
   std::string turn_urls; // comma-separated
   std::string turn_secret_file;
   std::uint32_t turn_ttl_s = schema::default_turn_ttl_s;
-
-  // -- auth and ICE servers: filled by load_secrets() ---------------------------
-
-  /// Null when neither a JWT secret nor a public key is configured (no auth).
-  std::shared_ptr<const actors::token_verifier> verifier;
-  actors::turn_settings turn;
 };
 
 } // namespace signaling::tools

@@ -84,6 +84,10 @@ int main(int argc, char** argv) {
     std::cerr << "signal-server: " << *problem << '\n';
     return 2;
   }
+  if (auto problem = config.load_secrets()) {
+    std::cerr << "signal-server: " << *problem << '\n';
+    return 2;
+  }
   actors::log_level level;
   actors::parse_log_level(config.log_level, level);
   actors::set_log_level(level);

@@ -64,6 +64,8 @@ struct actor_fixture : test_coordinator_fixture<> {
     actors::session_actor session;
     /// The resume token from the connected frame (registry-made peers).
     std::string resume_token;
+    /// The payload of the connected frame (registry-made peers).
+    boost::json::object connected;
   };
 
   actor_fixture() { directory = sys.spawn(actors::room_directory); }
@@ -115,19 +117,20 @@ struct actor_fixture : test_coordinator_fixture<> {
       sys.spawn(actors::session, id, "token-" + id, registry(), directory, current_settings());
     sessions.emplace_back(session_handle);
     handoff(session_handle, actors::start_atom_v, connection, std::string{});
-    return peer{std::move(id), connection, session_handle, "token-" + id};
+    return peer{std::move(id), connection, session_handle, "token-" + id, {}};
   }
 
   /// A peer as a new connection gets one: created by the registry, with a
   /// random id and a resume token the registry knows.
-  peer connect() {
+  peer connect(std::string upgrade_token = {}) {
     auto connection = sys.spawn(recorder);
     connections.emplace_back(connection);
-    auto started = handoff(registry(), actors::start_atom_v, connection, std::string{});
+    auto started = handoff(registry(), actors::start_atom_v, connection, std::move(upgrade_token));
     sessions.emplace_back(started.session);
-    auto connected = parse_frame(*started.connected.text);
-    return peer{started.peer_id, connection, started.session,
-                std::string{connected.at("payload").at("resumeToken").as_string()}};
+    auto connected = parse_frame(*started.connected.text).at("payload").as_object();
+    auto token = std::string{connected.at("resumeToken").as_string()};
+    return peer{started.peer_id, connection, started.session, std::move(token),
+                std::move(connected)};
   }
 
   /// Sends a client request on behalf of `who` and runs to quiescence.

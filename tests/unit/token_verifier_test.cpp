@@ -5,6 +5,7 @@
 #include "caf/test/unit_test.hpp"
 
 #include "actors/token_verifier.hpp"
+#include "test_tokens.hpp"
 
 #include <jwt.h>
 #include <openssl/evp.h>
@@ -18,6 +19,9 @@
 #include <variant>
 
 using namespace signaling::actors;
+using signaling::test::hs256;
+using signaling::test::secret;
+using signaling::test::sign;
 
 namespace {
 
@@ -25,7 +29,6 @@ namespace {
 constexpr std::int64_t now_s = 1'763'769'600;
 constexpr std::int64_t now_ms = now_s * 1000;
 
-const std::string secret = "a shared secret of at least 32 bytes for HS256";
 const std::string other_secret = "another shared secret, also 32 bytes or more";
 
 // -- keys ----------------------------------------------------------------------
@@ -80,27 +83,6 @@ const key_pair& ec() {
 }
 
 // -- tokens --------------------------------------------------------------------
-
-/// A token libjwt signs with `alg` and `key`, holding `claims` (a JSON object).
-std::string sign(jwt_alg_t alg, std::string_view key, const std::string& claims) {
-  jwt_t* raw = nullptr;
-  CAF_REQUIRE(jwt_new(&raw) == 0);
-  std::unique_ptr<jwt_t, decltype(&jwt_free)> token{raw, jwt_free};
-  CAF_REQUIRE(jwt_add_grants_json(token.get(), claims.c_str()) == 0);
-  // libjwt wants no key at all for alg none.
-  CAF_REQUIRE(
-    jwt_set_alg(token.get(), alg,
-                key.empty() ? nullptr : reinterpret_cast<const unsigned char*>(key.data()),
-                static_cast<int>(key.size()))
-    == 0);
-  std::unique_ptr<char, decltype(&free)> text{jwt_encode_str(token.get()), free};
-  CAF_REQUIRE(text != nullptr);
-  return text.get();
-}
-
-std::string hs256(const std::string& claims) {
-  return sign(JWT_ALG_HS256, secret, claims);
-}
 
 std::string base64url(std::string_view bytes) {
   std::string encoded(4 * ((bytes.size() + 2) / 3) + 1, '\0');
