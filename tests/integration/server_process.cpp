@@ -491,11 +491,13 @@ ws_client::ws_client(std::uint16_t port, client_options options, const char* fil
     report_failure(file, line, "cannot open a client socket: " + ec.message());
     return;
   }
-  if (!options.origin.empty())
-    self.ws.set_option(websocket::stream_base::decorator(
-      [origin = options.origin](websocket::request_type& request) {
+  self.ws.set_option(websocket::stream_base::decorator(
+    [origin = options.origin, bearer = options.bearer](websocket::request_type& request) {
+      if (!origin.empty())
         request.set(http::field::origin, origin);
-      }));
+      if (!bearer.empty())
+        request.set(http::field::authorization, "Bearer " + bearer);
+    }));
   // Connect and upgrade on this thread, bounded by the stream's deadline;
   // the reader thread starts only afterwards.
   websocket::response_type response;
@@ -508,7 +510,8 @@ ws_client::ws_client(std::uint16_t port, client_options options, const char* fil
       result = ec;
       return;
     }
-    self.ws.async_handshake(response, host, "/ws", [&](beast::error_code ec) { result = ec; });
+    self.ws.async_handshake(response, host, options.target,
+                            [&](beast::error_code ec) { result = ec; });
   });
   self.io.run();
   self.io.restart();

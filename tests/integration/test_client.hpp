@@ -36,6 +36,10 @@ struct client_options {
   int receive_buffer = 0;
   /// Expect the upgrade to succeed and `connected` to arrive first.
   bool expect_connected = true;
+  /// The request target of the upgrade (a query may carry a token).
+  std::string target = "/ws";
+  /// A token sent as `Authorization: Bearer`; empty: none.
+  std::string bearer;
 };
 
 /// One thing the reader observed, in arrival order.
