@@ -29,6 +29,10 @@ server_config::server_config() {
     .add(allowed_origins, "allowed-origins",
          "comma-separated Origins allowed to connect (default: all)")
     .add(s.drain_ms, "drain-ms", "time given to clients to close on shutdown")
+    .add(limits.handshake_timeout_ms, "handshake-timeout-ms",
+         "time from accept to a whole HTTP request or completed WebSocket upgrade")
+    .add(limits.max_connections_per_ip, "max-connections-per-ip",
+         "concurrent connections one remote address may hold; more are refused")
     .add(web_root, "web-root", "directory of static files served under /")
     .add(log_level, "log-level", "debug, info, warning or error");
 }
@@ -55,6 +59,10 @@ std::optional<std::string> server_config::validate() const {
            + " and --max-peers-ceiling";
   if (s.max_outgoing_bytes < s.max_message_bytes)
     return "--max-outgoing-bytes must be at least --max-message-bytes";
+  if (limits.handshake_timeout_ms < 100)
+    return "--handshake-timeout-ms must be at least 100";
+  if (limits.max_connections_per_ip < 1)
+    return "--max-connections-per-ip must be at least 1";
   return std::nullopt;
 }
 

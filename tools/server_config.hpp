@@ -3,6 +3,7 @@
 #pragma once
 
 #include "actors/settings.hpp"
+#include "net/connection_limits.hpp"
 
 #include <caf/actor_system_config.hpp>
 
@@ -33,6 +34,8 @@ public:
   /// Threads serving sockets and actors alike.
   std::size_t threads = default_threads();
   actors::server_settings settings;
+  /// Bounds net/ alone enforces (handshake time, connections per address).
+  net::connection_limits limits;
 };
 
 } // namespace signaling::tools
