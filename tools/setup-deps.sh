@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs what building signal-server needs on Debian 12 and, with
+# Installs what building and fuzzing signal-server need on Debian 12 and, with
 # --with-browser-test, what its browser test needs (Chromium, Node.js, npm);
 # nothing that is already there. Safe to run repeatedly; needs root for apt.
 set -euo pipefail
@@ -9,6 +9,9 @@ packages=(
   libcaf-dev
   libboost1.81-dev libboost-json1.81-dev
   libssl-dev
+  # The fuzzer (tests/fuzz/run.sh): clang, and libFuzzer's runtime, which
+  # clang only recommends.
+  clang libclang-rt-14-dev
 )
 browser_test=false
 [ "${1:-}" = --with-browser-test ] && browser_test=true
