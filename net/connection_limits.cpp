@@ -1,6 +1,8 @@
 // The per-address connection count behind --max-connections-per-ip.
 #include "net/connection_limits.hpp"
 
+#include <utility>
+
 namespace signaling::net {
 
 namespace {
@@ -18,7 +20,7 @@ boost::asio::ip::address canonical(const boost::asio::ip::address& address) {
 // -- address_slot --------------------------------------------------------------
 
 address_slot::address_slot(address_slot&& other) noexcept
-  : quota_(other.quota_), address_(other.address_) {
+  : quota_(other.quota_), address_(std::move(other.address_)) {
   other.quota_ = nullptr;
 }
 
@@ -26,7 +28,7 @@ address_slot& address_slot::operator=(address_slot&& other) noexcept {
   if (this != &other) {
     release();
     quota_ = other.quota_;
-    address_ = other.address_;
+    address_ = std::move(other.address_);
     other.quota_ = nullptr;
   }
   return *this;
