@@ -14,6 +14,8 @@ struct server_metrics {
   std::atomic<std::int64_t> sockets_open{0};
   std::atomic<std::int64_t> sessions_open{0};
   std::atomic<std::uint64_t> connections_total{0};
+  /// TCP connections closed at accept: their address held its limit.
+  std::atomic<std::uint64_t> connections_refused_total{0};
   std::atomic<std::int64_t> rooms_open{0};
   std::atomic<std::uint64_t> rooms_created_total{0};
   std::atomic<std::uint64_t> frames_received_total{0};

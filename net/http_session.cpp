@@ -1,5 +1,5 @@
 // HTTP routing on the server's one port. Requests are small and bounded:
-// 8 KiB of body, 30 s to arrive.
+// 16 KiB of header, 8 KiB of body, --handshake-timeout-ms to arrive whole.
 #include "net/http_session.hpp"
 
 #include "actors/log.hpp"
@@ -19,10 +19,31 @@ namespace websocket = beast::websocket;
 
 namespace {
 
-constexpr std::size_t max_body_bytes = 8 * std::size_t{1024};
-constexpr auto request_timeout = std::chrono::seconds{30};
+// Room for the longest token PROTOCOL.md lets an upgrade carry (8 KiB, in
+// `?token=` or `Authorization: Bearer`) beside a browser's usual headers;
+// past it the answer is 431.
+constexpr std::uint32_t max_header_bytes = 16 * std::uint32_t{1024};
+// No path served here takes a body (only GET and HEAD are routed); one this
+// large is an attack, answered 413. The server API's 64 KiB bodies
+// (PROTOCOL.md) will need their own limit on /api/ once it exists.
+constexpr std::uint64_t max_body_bytes = 8 * std::uint64_t{1024};
+// Writing a response is not bounded by the handshake timeout, which is the
+// client's time to send; a client this slow to take a small file is gone.
+constexpr auto response_timeout = std::chrono::seconds{30};
 
 using response = http::response<http::string_body>;
+
+/// The answer to a request that could not be read whole (no request object
+/// to take the version from); it ends the connection.
+response make_final_response(http::status status, std::string body) {
+  response result{status, 11};
+  result.set(http::field::server, "signal-server");
+  result.set(http::field::content_type, "text/plain");
+  result.keep_alive(false);
+  result.body() = std::move(body);
+  result.prepare_payload();
+  return result;
+}
 
 response make_response(const http::request<http::string_body>& request, http::status status,
                        std::string body, std::string_view content_type) {
@@ -51,6 +72,9 @@ std::string metrics_text() {
   write("signal_sessions_open", "gauge", "Peer sessions alive.", metrics.sessions_open.load());
   write("signal_connections_total", "counter", "WebSocket connections accepted.",
         metrics.connections_total.load());
+  write("signal_connections_refused_total", "counter",
+        "TCP connections refused at accept: their address held --max-connections-per-ip.",
+        metrics.connections_refused_total.load());
   write("signal_rooms_open", "gauge", "Rooms with at least one member.", metrics.rooms_open.load());
   write("signal_rooms_created_total", "counter", "Rooms created.",
         metrics.rooms_created_total.load());
@@ -143,8 +167,8 @@ bool origin_allowed(const server_context& context, std::string_view origin) {
 }
 
 http_session::http_session(boost::asio::ip::tcp::socket&& socket,
-                           std::shared_ptr<server_context> context)
-  : stream_(std::move(socket)), context_(std::move(context)) {
+                           std::shared_ptr<server_context> context, address_slot slot)
+  : stream_(std::move(socket)), context_(std::move(context)), slot_(std::move(slot)) {
   // nop
 }
 
@@ -152,15 +176,33 @@ void http_session::run() {
   do_read();
 }
 
+std::chrono::milliseconds http_session::handshake_timeout() const {
+  return std::chrono::milliseconds{context_->limits.handshake_timeout_ms};
+}
+
 void http_session::do_read() {
   parser_.emplace();
+  parser_->header_limit(max_header_bytes);
   parser_->body_limit(max_body_bytes);
-  stream_.expires_after(request_timeout);
+  // The whole request, however it dribbles in, must arrive in time: the
+  // first from the accept (run() follows it at once), a later one from the
+  // end of the previous answer, which bounds a keep-alive connection's idle
+  // time as well. An upgrade's handshake must complete by the same deadline.
+  deadline_ = std::chrono::steady_clock::now() + handshake_timeout();
+  stream_.expires_at(deadline_);
   http::async_read(stream_, buffer_, *parser_,
                    beast::bind_front_handler(&http_session::on_read, shared_from_this()));
 }
 
 void http_session::on_read(beast::error_code ec, std::size_t) {
+  if (ec == http::error::header_limit) {
+    reject(http::status::request_header_fields_too_large, "request header too large\n");
+    return;
+  }
+  if (ec == http::error::body_limit) {
+    reject(http::status::payload_too_large, "request body too large\n");
+    return;
+  }
   if (ec) {
     // EOF, timeout or a malformed request: nothing to answer, just close.
     beast::error_code ignored;
@@ -182,14 +224,15 @@ void http_session::on_read(beast::error_code ec, std::size_t) {
       return;
     }
     stream_.expires_never();
-    std::make_shared<websocket_session>(stream_.release_socket(), context_)
-      ->run(std::move(request));
+    std::make_shared<websocket_session>(stream_.release_socket(), context_, std::move(slot_))
+      ->run(std::move(request), deadline_);
     return;
   }
   auto answer = std::make_shared<response>(route(*context_, request));
   if (request.method() == http::verb::head)
     answer->body().clear();
   auto keep_alive = answer->keep_alive();
+  stream_.expires_after(response_timeout);
   http::async_write(stream_, *answer,
                     [self = shared_from_this(), answer, keep_alive](
                       beast::error_code ec, std::size_t n) { self->on_write(keep_alive, ec, n); });
@@ -201,10 +244,38 @@ void http_session::refuse(const http::request<http::string_body>& request, http:
   auto refusal =
     std::make_shared<response>(make_response(request, status, std::move(body), "text/plain"));
   refusal->keep_alive(false);
+  stream_.expires_after(response_timeout);
   http::async_write(stream_, *refusal,
                     [self = shared_from_this(), refusal](beast::error_code ec, std::size_t n) {
                       self->on_write(false, ec, n);
                     });
+}
+
+void http_session::reject(http::status status, std::string body) {
+  auto answer = std::make_shared<response>(make_final_response(status, std::move(body)));
+  // The client gets one more handshake timeout to take the answer and stop
+  // sending the rest of what was refused.
+  stream_.expires_after(handshake_timeout());
+  http::async_write(
+    stream_, *answer, [self = shared_from_this(), answer](beast::error_code ec, std::size_t) {
+      if (ec)
+        return;
+      beast::error_code ignored;
+      self->stream_.socket().shutdown(boost::asio::ip::tcp::socket::shutdown_send, ignored);
+      self->discard_until_eof();
+    });
+}
+
+void http_session::discard_until_eof() {
+  // Closing with unread bytes would reset the connection, and a reset can
+  // destroy the answer before the client reads it: read and drop until the
+  // client closes its side or the timer cuts it off.
+  buffer_.clear();
+  stream_.async_read_some(buffer_.prepare(4096),
+                          [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                            if (!ec)
+                              self->discard_until_eof();
+                          });
 }
 
 void http_session::on_write(bool keep_alive, beast::error_code ec, std::size_t) {

@@ -2,15 +2,48 @@
 #include "net/listener.hpp"
 
 #include "actors/log.hpp"
+#include "actors/metrics.hpp"
 #include "net/http_session.hpp"
 
 #include <boost/asio/post.hpp>
 #include <boost/beast/core/bind_handler.hpp>
 
+#include <string>
+#include <string_view>
+
 namespace signaling::net {
 
 namespace asio = boost::asio;
 using asio::ip::tcp;
+
+namespace {
+
+// What a connection over its address's limit gets, written at once without
+// reading its request: a client that sent nothing yet reads it whole, then
+// EOF; one whose request had already arrived may see a reset instead, as
+// the request is never read.
+const std::string& refusal() {
+  static const std::string text = [] {
+    std::string_view body = "too many connections from one address\n";
+    return "HTTP/1.1 503 Service Unavailable\r\nServer: signal-server\r\n"
+           "Content-Type: text/plain\r\nContent-Length: "
+           + std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" + std::string{body};
+  }();
+  return text;
+}
+
+/// Answers 503 and closes, all without waiting: a refused client must cost
+/// the server no more than its accept.
+void refuse(tcp::socket& socket) {
+  boost::system::error_code ignored;
+  socket.non_blocking(true, ignored);
+  // A fresh socket's send buffer takes these few bytes in one call.
+  socket.write_some(asio::buffer(refusal()), ignored);
+  socket.shutdown(tcp::socket::shutdown_both, ignored);
+  socket.close(ignored);
+}
+
+} // namespace
 
 listener::listener(io_threads& threads, const tcp::endpoint& endpoint,
                    std::shared_ptr<server_context> context)
@@ -59,8 +92,26 @@ void listener::on_accept(boost::beast::error_code ec, tcp::socket socket) {
     });
     return;
   }
+  auto remote = socket.remote_endpoint(ec);
+  if (ec) {
+    // Reset before we got to it: nothing to serve.
+    do_accept();
+    return;
+  }
+  auto slot =
+    context_->addresses.try_acquire(remote.address(), context_->limits.max_connections_per_ip);
+  if (!slot) {
+    actors::count(actors::server_metrics::instance().connections_refused_total);
+    // Debug only: a client hammering the limit would flood the log.
+    if (actors::log_enabled(actors::log_level::debug))
+      actors::log(actors::log_level::debug, "connection-refused",
+                  {{"address", remote.address().to_string()}});
+    refuse(socket);
+    do_accept();
+    return;
+  }
   socket.set_option(tcp::no_delay(true), ec);
-  std::make_shared<http_session>(std::move(socket), context_)->run();
+  std::make_shared<http_session>(std::move(socket), context_, std::move(*slot))->run();
   do_accept();
 }
 

@@ -1,5 +1,6 @@
 // Accepts TCP connections on the server's port; each becomes an http_session
-// on the next io thread in turn, which serves it for its whole life.
+// on the next io thread in turn, which serves it for its whole life, unless
+// its remote address already holds --max-connections-per-ip (then: 503).
 #pragma once
 
 #include "net/io_threads.hpp"

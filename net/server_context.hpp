@@ -1,10 +1,11 @@
 // What every HTTP and WebSocket session of one server shares: the actor
-// system, the session registry, settings, and the live connections (for
-// shutdown).
+// system, the session registry, settings, the live connections (for
+// shutdown) and the connections per remote address.
 #pragma once
 
 #include "actors/interfaces.hpp"
 #include "actors/settings.hpp"
+#include "net/connection_limits.hpp"
 
 #include <caf/actor_system.hpp>
 #include <caf/send.hpp>
@@ -72,7 +73,11 @@ struct server_context {
   std::vector<std::string> allowed_origins;
   /// Directory of static files served under /; empty: none.
   std::string web_root;
+  /// Bounds on connections that net/ alone enforces.
+  connection_limits limits;
   connection_registry connections;
+  /// Open sockets per remote address (limits.max_connections_per_ip).
+  address_quota addresses;
 };
 
 } // namespace signaling::net

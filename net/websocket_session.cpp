@@ -8,6 +8,8 @@
 
 #include <boost/asio/post.hpp>
 
+#include <algorithm>
+
 namespace signaling::net {
 
 namespace beast = boost::beast;
@@ -101,11 +103,11 @@ std::string upgrade_token(const http::request<http::string_body>& request) {
 } // namespace
 
 websocket_session::websocket_session(boost::asio::ip::tcp::socket&& socket,
-                                     std::shared_ptr<server_context> context)
+                                     std::shared_ptr<server_context> context, address_slot slot)
   : stream_(std::move(socket)),
     home_(*stream_.get_executor().target<boost::asio::io_context::executor_type>()),
-    context_(std::move(context)), queue_(context_->settings->max_outgoing_bytes),
-    close_deadline_(stream_.get_executor()) {
+    context_(std::move(context)), slot_(std::move(slot)),
+    queue_(context_->settings->max_outgoing_bytes), close_deadline_(stream_.get_executor()) {
   actors::server_metrics::instance().sockets_open.fetch_add(1, std::memory_order_relaxed);
 }
 
@@ -115,14 +117,16 @@ websocket_session::~websocket_session() {
   actors::server_metrics::instance().sockets_open.fetch_sub(1, std::memory_order_relaxed);
 }
 
-void websocket_session::run(http::request<http::string_body> request) {
+void websocket_session::run(http::request<http::string_body> request,
+                            std::chrono::steady_clock::time_point deadline) {
   stream_.next_layer().set_owner(shared_from_this());
   upgrade_token_ = upgrade_token(request);
   // Our own heartbeat pings and drops silent peers (PROTOCOL.md), so Beast's
   // idle timer is off; the timeout bounds only the opening and closing
-  // handshakes.
+  // handshakes. The opening one gets what is left of the time since accept.
   websocket::stream_base::timeout timeouts{};
-  timeouts.handshake_timeout = std::chrono::seconds{10};
+  timeouts.handshake_timeout =
+    std::max(deadline - std::chrono::steady_clock::now(), std::chrono::steady_clock::duration{});
   timeouts.idle_timeout = websocket::stream_base::none();
   timeouts.keep_alive_pings = false;
   stream_.set_option(timeouts);
@@ -142,6 +146,11 @@ void websocket_session::on_accept(beast::error_code ec) {
     return;
   }
   auto& context = *context_;
+  // A closing handshake gets the whole --handshake-timeout-ms.
+  websocket::stream_base::timeout timeouts{};
+  stream_.get_option(timeouts);
+  timeouts.handshake_timeout = std::chrono::milliseconds{context.limits.handshake_timeout_ms};
+  stream_.set_option(timeouts);
   actor_ = context.system.spawn(actors::connection, actors::transport_ptr{shared_from_this()},
                                 context.registry, context.settings, std::move(upgrade_token_));
   context.connections.add(actor_);

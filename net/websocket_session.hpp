@@ -15,6 +15,7 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket.hpp>
 
+#include <chrono>
 #include <memory>
 #include <mutex>
 #include <vector>
@@ -24,12 +25,17 @@ namespace signaling::net {
 class websocket_session : public actors::transport,
                           public std::enable_shared_from_this<websocket_session> {
 public:
-  websocket_session(boost::asio::ip::tcp::socket&& socket, std::shared_ptr<server_context> context);
+  /// `slot`: the connection's claim on its address's quota, kept for the
+  /// socket's life.
+  websocket_session(boost::asio::ip::tcp::socket&& socket, std::shared_ptr<server_context> context,
+                    address_slot slot);
 
   ~websocket_session() override;
 
-  /// Completes the upgrade of `request`, then starts the connection actor.
-  void run(boost::beast::http::request<boost::beast::http::string_body> request);
+  /// Completes the upgrade of `request` by `deadline` (its accept plus
+  /// --handshake-timeout-ms), then starts the connection actor.
+  void run(boost::beast::http::request<boost::beast::http::string_body> request,
+           std::chrono::steady_clock::time_point deadline);
 
   // -- actors::transport -------------------------------------------------------
 
@@ -61,6 +67,8 @@ private:
   boost::asio::io_context::executor_type home_;
   boost::beast::flat_buffer buffer_;
   std::shared_ptr<server_context> context_;
+  /// After context_, which keeps its quota alive.
+  address_slot slot_;
   actors::connection_actor actor_;
   /// The token the upgrade request carried, until the actor takes it.
   std::string upgrade_token_;

@@ -152,7 +152,9 @@ private:
 // Relayed content and metadata must reach peers exactly as the sender wrote
 // them: re-serializing the parsed value would round big integers to doubles
 // and turn 1e999 into "Infinity", which is not JSON. These helpers find a
-// member's own bytes in the (already validated) frame text.
+// member's own bytes in the frame text. That text is valid JSON, except in
+// read_shallow_envelope: a frame too deep to parse may be cut short or
+// broken anywhere after the depth limit, so no position may pass its end.
 
 std::size_t skip_whitespace(std::string_view text, std::size_t pos) {
   while (pos < text.size()
@@ -174,6 +176,8 @@ std::size_t skip_string(std::string_view text, std::size_t pos) {
 
 /// `pos` at the start of a value; returns the position after it.
 std::size_t skip_value(std::string_view text, std::size_t pos) {
+  if (pos >= text.size())
+    return text.size();
   if (text[pos] == '"')
     return skip_string(text, pos);
   if (text[pos] == '{' || text[pos] == '[') {
@@ -212,7 +216,10 @@ std::optional<std::string_view> raw_member(std::string_view text, std::size_t po
     auto raw_key = text.substr(pos + 1, key_end - pos - 2);
     if (raw_key.find('\\') != std::string_view::npos)
       return std::nullopt;
-    pos = skip_whitespace(text, skip_whitespace(text, key_end) + 1); // past ':'
+    pos = skip_whitespace(text, key_end);
+    if (pos >= text.size() || text[pos] != ':')
+      return std::nullopt; // cut short, or not an object: nothing to trust
+    pos = skip_whitespace(text, pos + 1);
     auto value_end = skip_value(text, pos);
     if (raw_key == key) {
       if (result)

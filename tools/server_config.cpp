@@ -120,6 +120,10 @@ server_config::server_config() {
          "bytes a detached session keeps for its client before it ends")
     .add(s.request_timeout_ms, "request-timeout-ms",
          "how long an actor waits for another's answer before the client hears INTERNAL")
+    .add(limits.handshake_timeout_ms, "handshake-timeout-ms",
+         "time from accept to a whole HTTP request or completed WebSocket upgrade")
+    .add(limits.max_connections_per_ip, "max-connections-per-ip",
+         "concurrent connections one remote address may hold; more are refused")
     .add(web_root, "web-root", "directory of static files served under /")
     .add(log_level, "log-level", "debug, info, warning or error")
     .add(jwt_secret_file, "jwt-secret-file",
@@ -174,6 +178,10 @@ std::optional<std::string> server_config::validate() const {
     return "--turn-urls needs --turn-secret-file (coturn's static-auth-secret)";
   if (split_list(turn_urls).empty() && !turn_secret_file.empty())
     return "--turn-secret-file needs --turn-urls";
+  if (limits.handshake_timeout_ms < 100)
+    return "--handshake-timeout-ms must be at least 100";
+  if (limits.max_connections_per_ip < 1)
+    return "--max-connections-per-ip must be at least 1";
   return std::nullopt;
 }
 

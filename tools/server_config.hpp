@@ -3,6 +3,7 @@
 #pragma once
 
 #include "actors/settings.hpp"
+#include "net/connection_limits.hpp"
 
 #include <caf/actor_system_config.hpp>
 
@@ -59,6 +60,8 @@ public:
   std::string turn_urls; // comma-separated
   std::string turn_secret_file;
   std::uint32_t turn_ttl_s = schema::default_turn_ttl_s;
+  /// Bounds net/ alone enforces (handshake time, connections per address).
+  net::connection_limits limits;
 };
 
 } // namespace signaling::tools

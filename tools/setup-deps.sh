@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Installs what building and testing signal-server needs on Debian 12 (coturn
-# for the TURN credentials check) and, with --with-browser-test, what its
-# browser test needs (Chromium, Node.js, npm); nothing that is already there.
-# Safe to run repeatedly; needs root for apt.
+# Installs what building, testing and fuzzing signal-server need on Debian 12
+# (coturn for the TURN credentials check, clang for the fuzzer) and, with
+# --with-browser-test, what its browser test needs (Chromium, Node.js, npm);
+# nothing that is already there. Safe to run repeatedly; needs root for apt.
 set -euo pipefail
 
 packages=(
@@ -12,6 +12,9 @@ packages=(
   libssl-dev
   libjwt-dev pkg-config
   coturn
+  # The fuzzer (tests/fuzz/run.sh): clang, and libFuzzer's runtime, which
+  # clang only recommends.
+  clang libclang-rt-14-dev
 )
 browser_test=false
 [ "${1:-}" = --with-browser-test ] && browser_test=true

@@ -110,6 +110,7 @@ int main(int argc, char** argv) {
   auto context = std::make_shared<net::server_context>(*system, registry, settings);
   context->allowed_origins = config.origins();
   context->web_root = config.web_root;
+  context->limits = config.limits;
   if (context->allowed_origins.empty())
     log(log_level::warning, "all-origins-allowed",
         {{"hint", "set --allowed-origins to the origins of your web app"}});

@@ -156,6 +156,31 @@ bool raw_client::read_until(std::string_view needle, ms timeout) {
   return false;
 }
 
+bool raw_client::read_until_closed(ms timeout) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  char chunk[16384];
+  while (fd_ >= 0) {
+    auto left = std::chrono::duration_cast<ms>(deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0)
+      return false;
+    pollfd waiting{fd_, POLLIN, 0};
+    auto ready = ::poll(&waiting, 1, static_cast<int>(left.count()));
+    if (ready < 0 && errno == EINTR)
+      continue;
+    if (ready <= 0)
+      return false;
+    auto n = ::recv(fd_, chunk, sizeof(chunk), 0);
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+      return false;
+    if (n <= 0)
+      return true; // EOF, or an error such as a reset: the server is gone
+    received_.append(chunk, static_cast<std::size_t>(n));
+  }
+  return true;
+}
+
 std::size_t raw_client::count(std::string_view needle) const {
   return occurrences(received_, needle);
 }

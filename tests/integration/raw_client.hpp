@@ -54,8 +54,15 @@ public:
   /// later call also finds what came before); false on timeout or EOF.
   bool read_until(std::string_view needle, ms timeout = 5s);
 
+  /// Reads until the server ends the connection (EOF or reset), keeping
+  /// what arrives; false if it is still open after `timeout`.
+  bool read_until_closed(ms timeout = 5s);
+
   /// How often `needle` occurs in everything received so far.
   [[nodiscard]] std::size_t count(std::string_view needle) const;
+
+  /// Everything received so far.
+  [[nodiscard]] const std::string& received() const noexcept { return received_; }
 
   /// Drops the connection with a TCP reset (SO_LINGER 0), no close frame.
   void reset();

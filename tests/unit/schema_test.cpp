@@ -15,6 +15,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <limits>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -878,6 +879,24 @@ CAF_TEST(a frame nested too deep still names its type and correlationId) {
   error = refuse(R"({"correlationId":7,"type":"ping","payload":)" + deep + "}");
   CAF_CHECK(!error.correlation_id.has_value());
   CAF_CHECK_EQUAL(error.request_type, "ping");
+}
+
+CAF_TEST(a frame too deep and cut short after a key is invalid and harmless) {
+  // Found with tests/fuzz: past the depth limit the text need not be JSON,
+  // and the search for the envelope's type and correlationId ran past its
+  // end (reading beyond the buffer, or throwing out_of_range).
+  auto deep = R"({"a":)" + nested_arrays(max_json_depth + 4);
+  for (std::string tail : {R"(,"type")", R"(,"type":)", R"(,"type"  )", R"(,"ty)", R"(,")",
+                           R"(,"type":"room:mess)", R"(,"correlationId" "c")"}) {
+    // An exact copy, so that a sanitized build sees any read past the end.
+    auto text = deep + tail;
+    std::unique_ptr<char[]> exact{new char[text.size()]};
+    std::copy(text.begin(), text.end(), exact.get());
+    auto error = refuse(std::string_view{exact.get(), text.size()});
+    CAF_CHECK_EQUAL(name_of(error.code), "INVALID_MESSAGE");
+    CAF_CHECK_EQUAL(error.request_type, "");
+    CAF_CHECK(!error.correlation_id.has_value());
+  }
 }
 
 CAF_TEST(numbers beyond the double range get a clean verdict) {
