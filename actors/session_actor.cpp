@@ -33,11 +33,6 @@ std::string_view request_type_of(const Body& body) {
     return schema::type_name(schema::client_body{body});
 }
 
-caf::error auth_unavailable() {
-  return make_protocol_error(error_code::unavailable,
-                             "authentication is not configured on this server");
-}
-
 } // namespace
 
 template <class Message>
@@ -55,7 +50,8 @@ void session_state::reply_error(const caf::error& error, std::string_view reques
 session_handoff session_state::start(connection_actor first, const std::string& upgrade_token) {
   connection = std::move(first);
   self->monitor(connection);
-  schema::connected_event event{peer_id, resume_token, settings->heartbeat_ms, auth_required()};
+  schema::connected_event event{
+    peer_id, resume_token, settings->heartbeat_ms, auth_required(), false, {}, {}};
   if (auth_required()) {
     self->delayed_send(self, std::chrono::milliseconds{settings->auth_timeout_ms}, deadline_atom_v,
                        auth_deadline::authenticate, auth_epoch);
@@ -78,7 +74,7 @@ void session_state::to_client(text_frame frame) {
   if (ending)
     return;
   buffered_bytes += frame.text->size();
-  buffer.emplace_back(std::move(frame));
+  buffer.push_back(std::move(frame));
   if (buffer.size() > settings->resume_buffer_messages
       || buffered_bytes > settings->resume_buffer_bytes)
     expire("buffer-overflow");
@@ -86,9 +82,8 @@ void session_state::to_client(text_frame frame) {
 
 void session_state::send_attached(text_frame frame) {
   self->send(connection, deliver_atom_v, frame);
-  ++sent;
   unconfirmed_bytes += frame.text->size();
-  unconfirmed.emplace_back(std::move(frame));
+  unconfirmed.push_back(std::move(frame));
   // Kept within the resume buffer's bounds; past half of them the client is
   // asked to confirm, and what is pushed out unconfirmed could be missed by
   // a client that resumes after losing it.
@@ -99,20 +94,19 @@ void session_state::send_attached(text_frame frame) {
     confirmation_asked = true;
     self->send(connection, confirm_atom_v);
   }
-  while (unconfirmed.size() > limit_messages || unconfirmed_bytes > limit_bytes) {
-    unconfirmed_bytes -= unconfirmed.front().text->size();
-    unconfirmed.pop_front();
-    ++confirmed;
-  }
+  while (unconfirmed.size() > limit_messages || unconfirmed_bytes > limit_bytes)
+    forget_oldest_unconfirmed();
 }
 
 void session_state::on_confirmed(std::uint64_t count) {
   confirmation_asked = false;
-  while (confirmed < count && !unconfirmed.empty()) {
-    unconfirmed_bytes -= unconfirmed.front().text->size();
-    unconfirmed.pop_front();
-    ++confirmed;
-  }
+  while (confirmed < count && !unconfirmed.empty())
+    forget_oldest_unconfirmed();
+}
+
+void session_state::forget_oldest_unconfirmed() {
+  unconfirmed_bytes -= unconfirmed.pop_front().text->size();
+  ++confirmed;
 }
 
 void session_state::replay_unconfirmed(const schema::session_resume_request& request) {
@@ -120,17 +114,18 @@ void session_state::replay_unconfirmed(const schema::session_resume_request& req
     // The client counts neither connected nor session:resumed; the session
     // counted the session:resumed that began the last attachment.
     auto has = request.received + (attached_by_resume ? 1 : 0);
-    auto first = std::max(has, confirmed);
-    for (auto index = sent; index > first; --index) {
-      auto& frame = unconfirmed[static_cast<std::size_t>(index - 1 - confirmed)];
-      buffered_bytes += frame.text->size();
-      buffer.emplace_front(std::move(frame));
+    fifo<text_frame> lacking;
+    for (auto index = std::max(has, confirmed) - confirmed; index < unconfirmed.size(); ++index) {
+      buffered_bytes += unconfirmed[index].text->size();
+      lacking.push_back(std::move(unconfirmed[index]));
     }
+    for (auto& frame : buffer)
+      lacking.push_back(std::move(frame));
+    buffer = std::move(lacking);
   }
   unconfirmed.clear();
   unconfirmed_bytes = 0;
   confirmed = 0;
-  sent = 0;
   confirmation_asked = false;
   attached_by_resume = true;
 }
@@ -276,7 +271,7 @@ void session_state::accept(client_request request) {
     return;
   }
   if (busy || !backlog.empty() || waits_for_relays(request)) {
-    backlog.emplace_back(std::move(request));
+    backlog.push_back(std::move(request));
     run_backlog();
     return;
   }
@@ -297,8 +292,7 @@ void session_state::run_backlog() {
               [this](const caf::error&) { finish_request(); });
       return;
     }
-    auto request = std::move(backlog.front());
-    backlog.pop_front();
+    auto request = backlog.pop_front();
     handle(request);
   }
 }
@@ -373,9 +367,9 @@ void session_state::handle(client_request& request) {
       else if constexpr (std::is_same_v<body_type, schema::relay_request>)
         relay(body, correlation);
       else if constexpr (std::is_same_v<body_type, schema::auth_request>)
-        authenticate(body, correlation);
+        authenticate(body.token, "auth:request", correlation);
       else if constexpr (std::is_same_v<body_type, schema::auth_refresh_request>)
-        refresh(body, correlation);
+        authenticate(body.token, "auth:refresh", correlation);
       else if constexpr (std::is_same_v<body_type, schema::turn_credentials_request>)
         ice_servers(correlation);
       else if constexpr (std::is_same_v<body_type, resume_call>)
@@ -530,23 +524,15 @@ void session_state::relay(schema::relay_request& request, const correlation_id& 
   self->send(i->second, relay_atom_v, std::move(request), peer_id, who.user_id, correlation);
 }
 
-void session_state::authenticate(const schema::auth_request& request,
+void session_state::authenticate(std::string_view token, std::string_view request_type,
                                  const correlation_id& correlation) {
   if (!auth_required()) {
-    reply_error(auth_unavailable(), "auth:request", correlation);
+    reply_error(make_protocol_error(error_code::unavailable,
+                                    "authentication is not configured on this server"),
+                request_type, correlation);
     return;
   }
-  if (accept_token(request.token, "auth:request", correlation))
-    reply(schema::auth_response_reply{who.user_id, who.display_name}, correlation);
-}
-
-void session_state::refresh(const schema::auth_refresh_request& request,
-                            const correlation_id& correlation) {
-  if (!auth_required()) {
-    reply_error(auth_unavailable(), "auth:refresh", correlation);
-    return;
-  }
-  if (accept_token(request.token, "auth:refresh", correlation))
+  if (accept_token(token, request_type, correlation))
     reply(schema::auth_response_reply{who.user_id, who.display_name}, correlation);
 }
 

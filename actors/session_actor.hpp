@@ -3,6 +3,7 @@
 // their replies, and outlives a lost connection for the resume grace.
 #pragma once
 
+#include "actors/fifo.hpp"
 #include "actors/interfaces.hpp"
 #include "actors/settings.hpp"
 
@@ -10,7 +11,6 @@
 #include <caf/typed_event_based_actor.hpp>
 #include <caf/typed_response_promise.hpp>
 
-#include <deque>
 #include <map>
 #include <optional>
 #include <string>
@@ -94,6 +94,8 @@ struct session_state {
   /// The client has the first `count` frames of this attachment.
   void on_confirmed(std::uint64_t count);
 
+  void forget_oldest_unconfirmed();
+
   /// Frames a resuming client with `received` frames of the last attachment
   /// lacks, moved in front of the buffer.
   void replay_unconfirmed(const schema::session_resume_request& request);
@@ -153,11 +155,10 @@ struct session_state {
 
   [[nodiscard]] bool authenticated() const noexcept { return !who.user_id.empty(); }
 
-  /// auth:request: the first authentication, or a refresh once authenticated.
-  void authenticate(const schema::auth_request& request, const correlation_id& correlation);
-
-  /// auth:refresh: a new token for the same user.
-  void refresh(const schema::auth_refresh_request& request, const correlation_id& correlation);
+  /// auth:request (the first authentication) and auth:refresh (a new token
+  /// for the same user; handle() lets it through only once authenticated).
+  void authenticate(std::string_view token, std::string_view request_type,
+                    const correlation_id& correlation);
 
   /// Verifies `token` for `request_type`; on success the session is that
   /// user's (a refresh must name the same one) and true is returned, else the
@@ -236,17 +237,14 @@ struct session_state {
   std::uint64_t epoch = 0;
 
   /// Frames for the client while detached or resuming, and their bytes.
-  std::deque<text_frame> buffer;
+  fifo<text_frame> buffer;
   std::size_t buffered_bytes = 0;
 
   /// Frames sent on this attachment that no pong confirmed yet, the index
   /// of the first one, and their bytes.
-  std::deque<text_frame> unconfirmed;
+  fifo<text_frame> unconfirmed;
   std::uint64_t confirmed = 0;
   std::size_t unconfirmed_bytes = 0;
-
-  /// Frames sent on this attachment.
-  std::uint64_t sent = 0;
 
   /// The connection was asked to ping for a confirmation.
   bool confirmation_asked = false;
@@ -262,7 +260,7 @@ struct session_state {
   std::optional<caf::typed_response_promise<session_handoff>> attaching;
 
   /// Requests behind the one being answered, in arrival order.
-  std::deque<client_request> backlog;
+  fifo<client_request> backlog;
 
   /// A request awaits another actor's answer.
   bool busy = false;

@@ -7,6 +7,7 @@
 #include "actors/metrics.hpp"
 
 #include <boost/asio/post.hpp>
+#include <boost/url/parse.hpp>
 
 #include <algorithm>
 
@@ -22,51 +23,6 @@ namespace {
 
 // Bytes asked of the socket per read; a message may take several reads.
 constexpr std::size_t read_chunk_bytes = 16 * std::size_t{1024};
-
-int hex_value(char c) {
-  if (c >= '0' && c <= '9')
-    return c - '0';
-  if (c >= 'a' && c <= 'f')
-    return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F')
-    return c - 'A' + 10;
-  return -1;
-}
-
-/// The value of `name` in the query of `target`, percent-decoded; empty
-/// when absent or malformed.
-std::string query_parameter(std::string_view target, std::string_view name) {
-  auto query_start = target.find('?');
-  if (query_start == std::string_view::npos)
-    return {};
-  auto query = target.substr(query_start + 1);
-  while (!query.empty()) {
-    auto end = std::min(query.find('&'), query.size());
-    auto pair = query.substr(0, end);
-    query.remove_prefix(std::min(end + 1, query.size()));
-    if (pair.size() <= name.size() || pair.substr(0, name.size()) != name
-        || pair[name.size()] != '=')
-      continue;
-    std::string result;
-    auto value = pair.substr(name.size() + 1);
-    for (std::size_t i = 0; i < value.size(); ++i) {
-      if (value[i] != '%') {
-        result += value[i];
-        continue;
-      }
-      if (i + 2 >= value.size())
-        return {};
-      auto high = hex_value(value[i + 1]);
-      auto low = hex_value(value[i + 2]);
-      if (high < 0 || low < 0)
-        return {};
-      result += static_cast<char>(high * 16 + low);
-      i += 2;
-    }
-    return result;
-  }
-  return {};
-}
 
 /// A ping's payload, cut to the 125 bytes a control frame may carry.
 websocket::ping_data ping_payload(std::string_view text) {
@@ -90,8 +46,11 @@ actors::close_cause close_cause_of(beast::error_code ec) {
 /// query parameter, else an `Authorization: Bearer` header; empty: none.
 std::string upgrade_token(const http::request<http::string_body>& request) {
   auto target = request.target();
-  if (auto token = query_parameter({target.data(), target.size()}, "token"); !token.empty())
-    return token;
+  if (auto url = boost::urls::parse_origin_form({target.data(), target.size()})) {
+    auto params = url->params();
+    if (auto token = params.find("token"); token != params.end() && !(*token).value.empty())
+      return (*token).value;
+  }
   auto authorization = request[http::field::authorization];
   constexpr std::string_view scheme = "Bearer ";
   std::string_view header{authorization.data(), authorization.size()};

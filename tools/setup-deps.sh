@@ -8,7 +8,7 @@ set -euo pipefail
 packages=(
   g++ cmake ninja-build
   libcaf-dev
-  libboost1.81-dev libboost-json1.81-dev
+  libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   libssl-dev
   libjwt-dev pkg-config
   coturn

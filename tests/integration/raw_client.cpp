@@ -132,24 +132,11 @@ bool raw_client::read_until(std::string_view needle, ms timeout) {
   };
   if (received_.find(needle) != std::string::npos)
     return true;
-  char chunk[16384];
   while (fd_ >= 0) {
-    auto left = std::chrono::duration_cast<ms>(deadline - std::chrono::steady_clock::now());
-    if (left.count() <= 0)
-      return false;
-    pollfd waiting{fd_, POLLIN, 0};
-    auto ready = ::poll(&waiting, 1, static_cast<int>(left.count()));
-    if (ready < 0 && errno == EINTR)
-      continue;
-    if (ready <= 0)
-      return false;
-    auto n = ::recv(fd_, chunk, sizeof(chunk), 0);
-    if (n < 0 && errno == EINTR)
-      continue;
-    if (n <= 0)
+    if (receive_some(deadline) != receive_result::data)
       return false;
     auto from = searched_from();
-    received_.append(chunk, static_cast<std::size_t>(n));
+    received_.append(chunk_.data(), chunk_size_);
     if (received_.find(needle, from) != std::string::npos)
       return true;
   }
@@ -158,27 +145,42 @@ bool raw_client::read_until(std::string_view needle, ms timeout) {
 
 bool raw_client::read_until_closed(ms timeout) {
   auto deadline = std::chrono::steady_clock::now() + timeout;
-  char chunk[16384];
   while (fd_ >= 0) {
+    switch (receive_some(deadline)) {
+      case receive_result::data:
+        received_.append(chunk_.data(), chunk_size_);
+        break;
+      case receive_result::timeout:
+        return false;
+      case receive_result::closed:
+        return true; // EOF, or an error such as a reset: the server is gone
+    }
+  }
+  return true;
+}
+
+raw_client::receive_result
+raw_client::receive_some(std::chrono::steady_clock::time_point deadline) {
+  for (;;) {
     auto left = std::chrono::duration_cast<ms>(deadline - std::chrono::steady_clock::now());
     if (left.count() <= 0)
-      return false;
+      return receive_result::timeout;
     pollfd waiting{fd_, POLLIN, 0};
     auto ready = ::poll(&waiting, 1, static_cast<int>(left.count()));
     if (ready < 0 && errno == EINTR)
       continue;
     if (ready <= 0)
-      return false;
-    auto n = ::recv(fd_, chunk, sizeof(chunk), 0);
+      return receive_result::timeout;
+    auto n = ::recv(fd_, chunk_.data(), chunk_.size(), 0);
     if (n < 0 && errno == EINTR)
       continue;
     if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
-      return false;
+      return receive_result::timeout;
     if (n <= 0)
-      return true; // EOF, or an error such as a reset: the server is gone
-    received_.append(chunk, static_cast<std::size_t>(n));
+      return receive_result::closed;
+    chunk_size_ = static_cast<std::size_t>(n);
+    return receive_result::data;
   }
-  return true;
 }
 
 std::size_t raw_client::count(std::string_view needle) const {

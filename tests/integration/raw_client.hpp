@@ -5,6 +5,8 @@
 
 #include "server_process.hpp"
 
+#include <array>
+#include <chrono>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -71,6 +73,13 @@ public:
   void close();
 
 private:
+  enum class receive_result { data, closed, timeout };
+
+  /// Waits until `deadline` for bytes and reads what came into chunk_.
+  receive_result receive_some(std::chrono::steady_clock::time_point deadline);
+
+  std::array<char, 16384> chunk_{};
+  std::size_t chunk_size_ = 0;
   int fd_ = -1;
   std::string received_;
   ms io_timeout_;

@@ -259,7 +259,8 @@ CAF_TEST(auth request on a server without a key is UNAVAILABLE) {
   server_process open_server;
   CAF_REQUIRE(open_server.ok());
   ws_client a{open_server.port()};
-  CAF_CHECK_EQUAL(payload_of(a.connected()).at("authRequired").as_bool(), false);
+  auto connected = payload_of(a.connected());
+  CAF_CHECK_EQUAL(connected.at("authRequired").as_bool(), false);
   a.send("auth:request", {{"token", token("erin")}});
   a.expect_error("UNAVAILABLE");
 }

@@ -117,6 +117,9 @@ CAF_TEST(features this server lacks answer UNAVAILABLE or SESSION_NOT_FOUND) {
   take_frame();
   client_sends(R"({"type":"auth:request","payload":{"token":"x"}})");
   CAF_CHECK_EQUAL(error_code_of(take_frame()), "UNAVAILABLE");
+  client_sends(R"({"type":"auth:refresh","payload":{"token":"x"}})");
+  CAF_CHECK_EQUAL(error_code_of(take_frame()), "UNAVAILABLE");
+  advance_time(1s); // the burst of 5 refills
   client_sends(R"({"type":"turn:credentials"})");
   CAF_CHECK_EQUAL(error_code_of(take_frame()), "UNAVAILABLE");
   client_sends(R"({"type":"session:resume","payload":{"resumeToken":"t"}})");

@@ -1127,7 +1127,7 @@ CAF_TEST(error codes round trip through their wire names) {
 // -- server messages -----------------------------------------------------------
 
 CAF_TEST(connected carries the session parameters) {
-  connected_event event{"peer-1", "resume-1", default_heartbeat_ms, true};
+  connected_event event{"peer-1", "resume-1", default_heartbeat_ms, true, false, {}, {}};
   auto payload = open_frame(encode(event, {now, {}}), "connected");
   CAF_CHECK_EQUAL(keys(payload),
                   (std::vector<std::string>{"authRequired", "heartbeatIntervalMs", "peerId",
@@ -1141,6 +1141,35 @@ CAF_TEST(connected carries the session parameters) {
   event.auth_required = false;
   auto open = open_frame(encode(event, {now, {}}), "connected");
   CAF_CHECK(at(open, "authRequired") == json::value(false));
+}
+
+CAF_TEST(connected names the user of a valid upgrade token) {
+  connected_event event{"peer-1", "resume-1", 1, true, true, "alice", "Alice"};
+  auto payload = open_frame(encode(event, {now, {}}), "connected");
+  CAF_CHECK(at(payload, "authenticated") == json::value(true));
+  CAF_CHECK_EQUAL(str(at(payload, "userId")), "alice");
+  CAF_CHECK_EQUAL(str(at(payload, "displayName")), "Alice");
+  event.display_name.clear();
+  CAF_CHECK(!open_frame(encode(event, {now, {}}), "connected").contains("displayName"));
+}
+
+CAF_TEST(resume and auth messages carry exactly their fields) {
+  auto reconnecting =
+    open_frame(encode(peer_presence_event{"r", "p", peer_presence::reconnecting}, {now, {}}),
+               "peer:reconnecting");
+  CAF_CHECK_EQUAL(keys(reconnecting), (std::vector<std::string>{"peerId", "roomId"}));
+  open_frame(encode(peer_presence_event{"r", "p", peer_presence::resumed}, {now, {}}),
+             "peer:resumed");
+  session_resumed_reply resumed{"p", "t", {{"r", {{"q", "", "", 1}}, "{}", 2, 3}}};
+  auto payload = open_frame(encode(resumed, {now, "c"}), "session:resumed", "c");
+  CAF_CHECK_EQUAL(keys(payload), (std::vector<std::string>{"peerId", "resumeToken", "rooms"}));
+  const auto& room = at(payload, "rooms").as_array().at(0).as_object();
+  CAF_CHECK_EQUAL(keys(room), (std::vector<std::string>{"peers", "roomId"}));
+  CAF_CHECK_EQUAL(str(room.at("peers").as_array().at(0).at("peerId")), "q");
+  auto response = open_frame(encode(auth_response_reply{"alice", ""}, {now, {}}), "auth:response");
+  CAF_CHECK_EQUAL(keys(response), (std::vector<std::string>{"success", "userId"}));
+  auto expiring = open_frame(encode(auth_expiring_event{1234}, {now, {}}), "auth:expiring");
+  CAF_CHECK_EQUAL(num(at(expiring, "expiresAt")), 1234);
 }
 
 CAF_TEST(room joined lists the other peers and the room settings) {
@@ -1312,7 +1341,7 @@ CAF_TEST(correlationId appears only when given) {
   for (std::string_view id :
        {std::string_view{}, std::string_view{"c"}, std::string_view{longest}}) {
     envelope env{now, id};
-    open_frame(encode(connected_event{"p", "t", 1, false}, env), "connected", id);
+    open_frame(encode(connected_event{"p", "t", 1, false, false, {}, {}}, env), "connected", id);
     open_frame(encode(room_joined_reply{"p", {"r", {}, "{}", 1, 2}}, env), "room:joined", id);
     open_frame(encode(room_left_reply{"r"}, env), "room:left", id);
     open_frame(encode(room_state_reply{{"r", {}, "{}", 1, 2}}, env), "room:state", id);
@@ -1365,7 +1394,7 @@ CAF_TEST(strings with quotes backslashes and control characters round trip) {
     CAF_CHECK_EQUAL(str(at(peer, "peerId")), s);
     CAF_CHECK_EQUAL(str(at(peer, "userId")), s);
     CAF_CHECK_EQUAL(str(at(peer, "displayName")), s);
-    auto connected = decode(encode(connected_event{s, s, 1, false}, {now, {}}));
+    auto connected = decode(encode(connected_event{s, s, 1, false, false, {}, {}}, {now, {}}));
     CAF_CHECK_EQUAL(str(at(at(connected, "payload"), "resumeToken")), s);
   }
 }
