@@ -11,7 +11,7 @@
 #define CAF_SUITE resume
 #include "caf/test/unit_test.hpp"
 
-#include "test_client.hpp"
+#include "resuming_client.hpp"
 
 #include <algorithm>
 #include <atomic>
@@ -43,22 +43,6 @@ std::uint64_t pick_seed() {
   return (static_cast<std::uint64_t>(device()) << 32) ^ device();
 }
 
-/// fin and reset end the TCP connection without a close frame; takeover
-/// leaves it open but stops reading it (no pongs, as if half-dead), so the
-/// resume usually finds the server still holding it and takes it over.
-enum class cut_kind { fin, reset, takeover };
-
-const char* name_of(cut_kind kind) {
-  switch (kind) {
-    case cut_kind::fin:
-      return "fin";
-    case cut_kind::reset:
-      return "reset";
-    default:
-      return "takeover";
-  }
-}
-
 struct cut_plan {
   int at = 0; // cut once this many relays arrived in all
   cut_kind kind = cut_kind::fin;
@@ -83,52 +67,22 @@ std::vector<cut_plan> plan_cuts(std::mt19937_64& prng) {
   return result;
 }
 
-/// The victim: its session across connections, and what it has seen.
-struct victim {
-  std::uint16_t port = 0;
+/// What the victim checks of the frames it counts: per sender, the number
+/// due next.
+struct tally {
   std::string room;
-  std::unique_ptr<ws_client> client;
-  std::string peer_id;
-  std::string token;
-  std::vector<std::string> used_tokens;
   std::vector<std::string> sender_ids;
-  /// Frames received since the last connected or session:resumed, as
-  /// session:resume's `received` counts them.
-  std::uint64_t received = 0;
-  /// Per sender, the number due next.
   std::vector<int> next = std::vector<int>(senders, 0);
   int relays = 0;
-  int attachment = 0; // 0: the first connection, k: after the k-th resume
-  /// Takeover cuts whose old socket the server closed with 1000.
-  int closed_by_takeover = 0;
-  std::vector<std::string> problems;
+  resuming_client* self = nullptr;
 
-  void problem(std::string what) {
-    std::ostringstream out;
-    out << "[attachment " << attachment << ", received " << received << ", relays " << relays
-        << "] " << what;
-    problems.emplace_back(out.str());
-  }
-
-  /// Counts and checks one text frame of the current attachment.
-  void handle(const std::string& text) {
-    auto value = parse_server_frame(text);
-    if (!value.is_object()) {
-      problem("not a JSON object: " + text);
-      return;
-    }
-    const auto& envelope = value.get_object();
-    auto type = text_of(envelope, "type");
-    if (type == "pong" || type == "connected" || type == "session:resumed") {
-      problem("unexpected " + text);
-      return;
-    }
-    ++received;
+  void operator()(const std::string& type, const json::object& envelope,
+                  const std::string& text) {
     auto payload = payload_of(envelope);
     if (type == "peer:joined" || type == "peer:left")
       return;
     if (type != "room:message") {
-      problem("unexpected frame " + text);
+      self->problem("unexpected frame " + text);
       return;
     }
     auto data = object_of(payload, "data");
@@ -136,94 +90,16 @@ struct victim {
     auto n = integer_of(data, "n");
     if (s < 0 || s >= senders || text_of(payload, "from") != sender_ids[static_cast<std::size_t>(s)]
         || text_of(payload, "roomId") != room) {
-      problem("room:message not from the senders: " + text);
+      self->problem("room:message not from the senders: " + text);
       return;
     }
     ++relays;
     auto& due = next[static_cast<std::size_t>(s)];
     if (n != due)
-      problem("sender " + std::to_string(s) + ": " + std::to_string(n) + " where "
-              + std::to_string(due) + " was due (" + (n < due ? "duplicate" : "gap") + ")");
+      self->problem("relay " + std::to_string(relays) + ": sender " + std::to_string(s) + " sent "
+                    + std::to_string(n) + " where " + std::to_string(due) + " was due ("
+                    + (n < due ? "duplicate" : "gap") + ")");
     due = std::max<int>(due, static_cast<int>(n) + 1);
-  }
-
-  /// Cuts the connection as `plan` says, counts what the reader had already
-  /// taken off the socket, and resumes on a new connection. False if the
-  /// session could not be resumed.
-  bool cut_and_resume(const cut_plan& plan) {
-    std::unique_ptr<ws_client> stale;
-    if (plan.kind == cut_kind::takeover) {
-      // Whatever the reader took off the socket before it stopped was
-      // received; what it takes later (if it was still waiting for a frame)
-      // is ignored: no pong confirms it, so the session replays it.
-      client->pause_reading();
-      for (;;) {
-        auto event = client->next_event(ms{0});
-        if (event.what != client_event::kind::text)
-          break;
-        handle(event.data);
-      }
-      stale = std::move(client);
-    } else {
-      if (plan.kind == cut_kind::fin)
-        client->drop();
-      else
-        client->reset();
-      // Frames the reader read before the cut were received: they count.
-      for (;;) {
-        auto event = client->next_event(2s);
-        if (event.what == client_event::kind::text) {
-          handle(event.data);
-          continue;
-        }
-        if (event.what != client_event::kind::closed)
-          problem("the cut connection did not report its end");
-        break;
-      }
-      client.reset();
-    }
-    std::this_thread::sleep_for(plan.delay);
-    client = std::make_unique<ws_client>(port);
-    if (!client->ok())
-      return false;
-    client->send("session:resume", {{"resumeToken", token}, {"received", received}});
-    auto reply = client->next();
-    auto payload = payload_of(reply);
-    if (text_of(reply, "type") != "session:resumed") {
-      problem("resume answered " + json::serialize(reply));
-      return false;
-    }
-    ++attachment;
-    received = 0;
-    if (text_of(payload, "peerId") != peer_id)
-      problem("resumed as " + text_of(payload, "peerId") + ", not " + peer_id);
-    auto fresh = text_of(payload, "resumeToken");
-    if (fresh.empty() || fresh == token)
-      problem("session:resumed without a new resumeToken: " + json::serialize(reply));
-    used_tokens.push_back(token);
-    token = fresh;
-    auto rooms = array_of(payload, "rooms");
-    auto expected = sender_ids;
-    std::sort(expected.begin(), expected.end());
-    std::vector<std::string> peers;
-    if (rooms.size() == 1 && rooms[0].is_object()
-        && text_of(rooms[0].get_object(), "roomId") == room)
-      peers = peer_ids(array_of(rooms[0].get_object(), "peers"));
-    std::sort(peers.begin(), peers.end());
-    if (peers != expected)
-      problem("session:resumed rooms are not the room with the three senders: "
-              + json::serialize(reply));
-    if (stale) {
-      // Taken over: the server closes the old socket with 1000 (unless its
-      // heartbeat had given up on it already, then it was a plain loss).
-      stale->start_reading();
-      auto code = stale->expect_close(5s);
-      if (code == 1000)
-        ++closed_by_takeover;
-      else if (code != 1006)
-        problem("the taken-over socket closed with " + std::to_string(code));
-    }
-    return true;
   }
 };
 
@@ -246,36 +122,35 @@ CAF_TEST(a victim that keeps cutting its connection misses nothing and gets noth
   CAF_REQUIRE(server.ok());
   auto port = server.port();
 
-  victim v;
-  v.port = port;
-  v.room = unique_room("resume");
+  auto room = unique_room("resume");
   std::vector<std::unique_ptr<ws_client>> sending;
+  tally seen;
+  seen.room = room;
   for (int i = 0; i < senders; ++i) {
     sending.emplace_back(std::make_unique<ws_client>(port));
-    join(*sending.back(), v.room);
+    join(*sending.back(), room);
     for (int j = 0; j < i; ++j)
       sending[static_cast<std::size_t>(j)]->expect("peer:joined");
-    v.sender_ids.push_back(sending.back()->peer_id());
+    seen.sender_ids.push_back(sending.back()->peer_id());
   }
-  v.client = std::make_unique<ws_client>(port);
-  v.peer_id = v.client->peer_id();
-  v.token = text_of(payload_of(v.client->connected()), "resumeToken");
-  CAF_REQUIRE(!v.token.empty());
-  v.client->send("room:join", {{"roomId", v.room}});
-  auto joined = v.client->next();
-  CAF_REQUIRE_EQUAL(text_of(joined, "type"), "room:joined");
-  ++v.received; // room:joined counts like any frame
+  resuming_client v{port, std::ref(seen)};
+  seen.self = &v;
+  CAF_REQUIRE(v.ok());
+  join(v.client(), room);
+  v.count_read(); // room:joined counts like any frame
   for (auto& sender : sending)
     sender->expect("peer:joined");
+  auto expected_peers = seen.sender_ids;
+  std::sort(expected_peers.begin(), expected_peers.end());
 
   // Numbered messages, directed to the victim and broadcast in turn.
   std::atomic<bool> sending_failed{false};
   std::thread sender_thread{[&] {
     for (int n = 0; n < per_sender; ++n) {
       for (int s = 0; s < senders; ++s) {
-        json::object payload{{"roomId", v.room}, {"data", {{"s", s}, {"n", n}}}};
+        json::object payload{{"roomId", room}, {"data", {{"s", s}, {"n", n}}}};
         if (n % 2 == 0)
-          payload["to"] = v.peer_id;
+          payload["to"] = v.peer_id();
         if (!sending[static_cast<std::size_t>(s)]->send("room:message", std::move(payload))) {
           sending_failed = true;
           return;
@@ -290,52 +165,53 @@ CAF_TEST(a victim that keeps cutting its connection misses nothing and gets noth
   std::size_t next_cut = 0;
   bool lost = false;
   // A cut late in the plan may come after the last relay: it still happens.
-  while ((v.relays < total || next_cut < plan.size())
+  while ((seen.relays < total || next_cut < plan.size())
          && std::chrono::steady_clock::now() < deadline) {
-    if (next_cut < plan.size() && v.relays >= plan[next_cut].at) {
-      if (!v.cut_and_resume(plan[next_cut++])) {
+    if (next_cut < plan.size() && seen.relays >= plan[next_cut].at) {
+      const auto& cut = plan[next_cut++];
+      auto resumed = v.cut_and_resume(cut.kind, cut.delay);
+      if (resumed.empty()) {
         lost = true;
         break;
       }
+      // rooms: the one room, with the three senders in it.
+      auto rooms = array_of(resumed, "rooms");
+      std::vector<std::string> peers;
+      if (rooms.size() == 1 && rooms[0].is_object()
+          && text_of(rooms[0].get_object(), "roomId") == room)
+        peers = peer_ids(array_of(rooms[0].get_object(), "peers"));
+      std::sort(peers.begin(), peers.end());
+      if (peers != expected_peers)
+        v.problem("session:resumed rooms are not the room with the three senders: "
+                  + json::serialize(resumed));
       continue;
     }
-    auto event = v.client->next_event(1s);
-    if (event.what == client_event::kind::text)
-      v.handle(event.data);
-    else if (event.what == client_event::kind::closed) {
-      v.problem("the server closed the victim's connection (code "
-                + std::to_string(event.close_code) + ", " + event.error + ")");
+    if (v.poll(1s) == client_event::kind::closed) {
       lost = true;
       break;
-    } else if (event.what == client_event::kind::binary)
-      v.problem("binary frame");
+    }
   }
   sender_thread.join();
   auto took = std::chrono::duration_cast<ms>(std::chrono::steady_clock::now() - started);
-  CAF_MESSAGE(v.relays << " relays in " << took.count() << " ms over " << v.attachment + 1
-                       << " connections");
+  CAF_MESSAGE(seen.relays << " relays in " << took.count() << " ms over " << v.attachment() + 1
+                          << " connections");
   CAF_CHECK(!sending_failed);
   CAF_CHECK(!lost);
   CAF_CHECK_EQUAL(next_cut, plan.size());
   // Nothing more arrives: no late duplicates.
   if (!lost) {
     for (;;) {
-      auto event = v.client->next_event(silence_window * 2);
-      if (event.what == client_event::kind::timeout)
+      auto what = v.poll(silence_window * 2);
+      if (what == client_event::kind::timeout || what == client_event::kind::closed)
         break;
-      if (event.what != client_event::kind::text) {
-        v.problem("the victim's connection ended during the silence window");
-        break;
-      }
-      v.handle(event.data);
     }
   }
   for (int s = 0; s < senders; ++s)
-    CAF_CHECK_EQUAL(v.next[static_cast<std::size_t>(s)], per_sender);
-  CAF_CHECK_EQUAL(v.relays, total);
-  for (const auto& what : v.problems)
+    CAF_CHECK_EQUAL(seen.next[static_cast<std::size_t>(s)], per_sender);
+  CAF_CHECK_EQUAL(seen.relays, total);
+  for (const auto& what : v.problems())
     report_failure(__FILE__, __LINE__, "seed " + std::to_string(seed) + ": " + what);
-  CAF_CHECK(v.problems.empty());
+  CAF_CHECK(v.problems().empty());
 
   // Every sender saw the victim's losses as reconnecting/resumed pairs (a
   // resume that took over a socket the server still thought open shows
@@ -354,10 +230,10 @@ CAF_TEST(a victim that keeps cutting its connection misses nothing and gets noth
       auto envelope = object_from(event.data);
       auto type = text_of(envelope, "type");
       auto payload = payload_of(envelope);
-      if (type == "room:message" && text_of(payload, "from") != v.peer_id)
+      if (type == "room:message" && text_of(payload, "from") != v.peer_id())
         continue; // another sender's broadcast
       if ((type == "peer:reconnecting" || type == "peer:resumed")
-          && text_of(payload, "peerId") == v.peer_id && text_of(payload, "roomId") == v.room) {
+          && text_of(payload, "peerId") == v.peer_id() && text_of(payload, "roomId") == room) {
         auto& count = type == "peer:reconnecting" ? reconnecting : resumed;
         ++count;
         if (reconnecting - resumed != (type == "peer:reconnecting" ? 1 : 0))
@@ -379,23 +255,23 @@ CAF_TEST(a victim that keeps cutting its connection misses nothing and gets noth
                         [&](int x) { return x == reconnects.front(); }));
   CAF_MESSAGE(reconnects.front() << " of " << cuts
                                  << " cuts were seen by peers as reconnecting/resumed; "
-                                 << v.closed_by_takeover
+                                 << v.closed_by_takeover()
                                  << " takeovers closed the old socket with 1000");
   // A takeover shows peers nothing, a noticed loss shows them a pair.
-  CAF_CHECK_LESS_OR_EQUAL(reconnects.front() + v.closed_by_takeover, cuts);
+  CAF_CHECK_LESS_OR_EQUAL(reconnects.front() + v.closed_by_takeover(), cuts);
 
   // Tokens are single use: none of the spent ones resumes anything.
-  if (!v.used_tokens.empty()) {
+  if (!v.used_tokens().empty()) {
     ws_client late{port};
-    late.send("session:resume", {{"resumeToken", v.used_tokens.back()}});
+    late.send("session:resume", {{"resumeToken", v.used_tokens().back()}});
     late.expect_error("SESSION_NOT_FOUND");
     late.close();
   }
   // The victim leaves for good; the sessions its cuts left behind are gone.
-  v.client->close();
+  v.client().close();
   for (auto& sender : sending) {
     auto left = sender->expect("peer:left");
-    CAF_CHECK_EQUAL(text_of(payload_of(left), "peerId"), v.peer_id);
+    CAF_CHECK_EQUAL(text_of(payload_of(left), "peerId"), v.peer_id());
     CAF_CHECK_EQUAL(text_of(payload_of(left), "reason"), "left");
   }
   CAF_CHECK(settles_at(port, senders, 1));
