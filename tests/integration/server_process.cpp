@@ -729,6 +729,29 @@ void ws_client::start_reading() {
   });
 }
 
+bool ws_client::pause_reading(ms timeout) {
+  auto& self = *impl_;
+  if (!self.open)
+    return false;
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (bool first = true;; first = false) {
+    auto stopped = std::make_shared<std::promise<bool>>();
+    auto result = stopped->get_future();
+    asio::post(self.io, [&self, stopped, first] {
+      if (first)
+        self.read_budget = 0;
+      stopped->set_value(!self.reading);
+    });
+    if (result.wait_for(default_timeout) != std::future_status::ready)
+      return false;
+    if (result.get())
+      return true;
+    if (std::chrono::steady_clock::now() >= deadline)
+      return false;
+    std::this_thread::sleep_for(5ms);
+  }
+}
+
 bool ws_client::closed() const noexcept {
   return impl_->ended;
 }
@@ -755,15 +778,26 @@ void ws_client::close(std::uint16_t code) {
 }
 
 void ws_client::drop() {
+  end_connection(false);
+}
+
+void ws_client::reset() {
+  end_connection(true);
+}
+
+void ws_client::end_connection(bool reset) {
   auto& self = *impl_;
   if (!self.open)
     return;
   auto done = std::make_shared<std::promise<void>>();
   auto finished = done->get_future();
-  asio::post(self.io, [&self, done] {
+  asio::post(self.io, [&self, done, reset] {
     beast::error_code ignored;
     auto& socket = beast::get_lowest_layer(self.ws).socket();
-    socket.shutdown(tcp::socket::shutdown_both, ignored);
+    if (reset)
+      socket.set_option(asio::socket_base::linger{true, 0}, ignored);
+    else
+      socket.shutdown(tcp::socket::shutdown_both, ignored);
     socket.close(ignored);
     if (!self.reading && !self.ended) {
       client_event event;

@@ -122,6 +122,12 @@ public:
   /// Starts (or resumes) reading for good.
   void start_reading();
 
+  /// Stops reading after the frame being read, if any, and waits (at most
+  /// `timeout`) until the reader has stopped: from then on nothing more is
+  /// taken off the socket and no ping is answered, as on a half-dead
+  /// connection, until start_reading(). Whether the reader stopped.
+  bool pause_reading(ms timeout = 500ms);
+
   /// Whether the reader saw the connection end.
   [[nodiscard]] bool closed() const noexcept;
 
@@ -133,7 +139,13 @@ public:
   /// Drops the TCP connection without a close frame.
   void drop();
 
+  /// Drops the TCP connection with a reset (SO_LINGER 0), no close frame:
+  /// what the kernel had received and the reader had not is discarded.
+  void reset();
+
 private:
+  void end_connection(bool reset);
+
   bool send_frame(std::string data, bool binary, const char* file, int line);
 
   struct impl;
