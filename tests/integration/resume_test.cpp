@@ -76,8 +76,7 @@ struct tally {
   int relays = 0;
   resuming_client* self = nullptr;
 
-  void operator()(const std::string& type, const json::object& envelope,
-                  const std::string& text) {
+  void operator()(const std::string& type, const json::object& envelope, const std::string& text) {
     auto payload = payload_of(envelope);
     if (type == "peer:joined" || type == "peer:left")
       return;
@@ -117,8 +116,8 @@ CAF_TEST(a victim that keeps cutting its connection misses nothing and gets noth
     CAF_MESSAGE("cuts (at relays/kind+delay):" << out.str());
   }
 
-  server_process server{{"--resume-grace-ms=5000", "--heartbeat-ms=1000", "--rate=100000",
-                         "--rate-burst=100000"}};
+  server_process server{
+    {"--resume-grace-ms=5000", "--heartbeat-ms=1000", "--rate=100000", "--rate-burst=100000"}};
   CAF_REQUIRE(server.ok());
   auto port = server.port();
 
@@ -253,10 +252,9 @@ CAF_TEST(a victim that keeps cutting its connection misses nothing and gets noth
   }
   CAF_CHECK(std::all_of(reconnects.begin(), reconnects.end(),
                         [&](int x) { return x == reconnects.front(); }));
-  CAF_MESSAGE(reconnects.front() << " of " << cuts
-                                 << " cuts were seen by peers as reconnecting/resumed; "
-                                 << v.closed_by_takeover()
-                                 << " takeovers closed the old socket with 1000");
+  CAF_MESSAGE(
+    reconnects.front() << " of " << cuts << " cuts were seen by peers as reconnecting/resumed; "
+                       << v.closed_by_takeover() << " takeovers closed the old socket with 1000");
   // A takeover shows peers nothing, a noticed loss shows them a pair.
   CAF_CHECK_LESS_OR_EQUAL(reconnects.front() + v.closed_by_takeover(), cuts);
 

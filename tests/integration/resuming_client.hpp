@@ -79,8 +79,8 @@ public:
         handle(event.data);
         break;
       case client_event::kind::closed:
-        problem("the server closed the connection (code " + std::to_string(event.close_code)
-                + ", " + event.error + ")");
+        problem("the server closed the connection (code " + std::to_string(event.close_code) + ", "
+                + event.error + ")");
         break;
       case client_event::kind::binary:
         problem("binary frame");

@@ -173,8 +173,8 @@ std::vector<relay_pair> make_pairs(std::uint16_t port) {
 
 /// Runs on a thread of its own beside the storm, until the storm is over
 /// (storm_over) and it returns; `rounds` counts the relay rounds sent so far.
-using storm_companion = std::function<void(const std::atomic<bool>& storm_over,
-                                           const std::atomic<int>& rounds)>;
+using storm_companion =
+  std::function<void(const std::atomic<bool>& storm_over, const std::atomic<int>& rounds)>;
 
 /// Relays rounds in every pair while 2,000 storm connections come and go
 /// (and `companions` run beside them); the number of rounds sent.
@@ -309,9 +309,9 @@ struct storm_resumer {
                          + std::to_string(member) + ", but it joined at round "
                          + std::to_string(joined_at));
     } else if (round != next[member]) {
-      session->problem("member " + std::to_string(member) + " sent round "
-                       + std::to_string(round) + " where " + std::to_string(next[member])
-                       + " was due (" + (round < next[member] ? "duplicate" : "gap") + ")");
+      session->problem("member " + std::to_string(member) + " sent round " + std::to_string(round)
+                       + " where " + std::to_string(next[member]) + " was due ("
+                       + (round < next[member] ? "duplicate" : "gap") + ")");
     }
     next[member] = std::max(next[member], round + 1);
   }
@@ -342,8 +342,9 @@ void run_resumers(std::uint16_t port, const std::vector<relay_pair>& relays, std
     r->pair = &relays[pick_pair(prng)];
     auto* self = r.get();
     r->session = std::make_unique<resuming_client>(
-      port, [self](const std::string& type, const json::object& envelope,
-                   const std::string& text) { self->on_frame(type, envelope, text); });
+      port, [self](const std::string& type, const json::object& envelope, const std::string& text) {
+        self->on_frame(type, envelope, text);
+      });
     if (!r->session->ok())
       continue; // reported by the client
     auto& client = r->session->client();
@@ -412,11 +413,11 @@ CAF_TEST(storm connections that resume miss no relay while the rest expire) {
   std::mutex resumers_mutex;
   std::vector<storm_companion> companions;
   for (int t = 0; t < resumer_threads; ++t)
-    companions.emplace_back([&, t](const std::atomic<bool>& storm_over,
-                                   const std::atomic<int>& rounds) {
-      run_resumers(port, relays, seed + static_cast<std::uint64_t>(t), storm_over, rounds,
-                   resumers, resumers_mutex);
-    });
+    companions.emplace_back(
+      [&, t](const std::atomic<bool>& storm_over, const std::atomic<int>& rounds) {
+        run_resumers(port, relays, seed + static_cast<std::uint64_t>(t), storm_over, rounds,
+                     resumers, resumers_mutex);
+      });
   auto rounds = relay_through_storm(port, relays, companions);
 
   int cuts = 0;
@@ -446,8 +447,8 @@ CAF_TEST(storm connections that resume miss no relay while the rest expire) {
     }
     r->session->client().close();
   }
-  CAF_MESSAGE(resumers.size() << " resumers, " << cuts << " cuts (" << takeovers
-                              << " takeovers), " << failed << " with problems");
+  CAF_MESSAGE(resumers.size() << " resumers, " << cuts << " cuts (" << takeovers << " takeovers), "
+                              << failed << " with problems");
   CAF_CHECK_GREATER(resumers.size(), 0u);
   CAF_CHECK_EQUAL(failed, 0);
   resumers.clear();
