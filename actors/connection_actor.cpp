@@ -5,6 +5,7 @@
 #include "actors/clock.hpp"
 #include "actors/log.hpp"
 #include "actors/metrics.hpp"
+#include "actors/status.hpp"
 
 #include <algorithm>
 #include <charconv>
@@ -64,7 +65,7 @@ struct dispatcher {
 
 void connection_state::start(std::string upgrade_token) {
   self
-    ->request(registry, std::chrono::milliseconds{settings->request_timeout_ms}, start_atom_v,
+    ->request(server, std::chrono::milliseconds{settings->request_timeout_ms}, start_atom_v,
               connection_actor{self}, std::move(upgrade_token))
     .await([this](session_handoff& handoff) { adopt(handoff); },
            [this](const caf::error&) { close(close_code::internal, "no-session"); });
@@ -94,6 +95,7 @@ void connection_state::forward_resume(schema::session_resume_request& request,
 
 void connection_state::on_text(const std::string& text) {
   alive_since_heartbeat = true;
+  ++frames_received;
   count(server_metrics::instance().frames_received_total);
   if (text.size() > settings->max_message_bytes) {
     refuse_oversized();
@@ -226,12 +228,25 @@ void connection_state::shut_down() {
   close(close_code::going_away, "server-shutdown");
 }
 
+caf::settings connection_state::status() const {
+  auto result = status_header(self);
+  caf::put(result, "peerId", peer_id);
+  caf::put(result, "remoteAddress", socket->remote_address());
+  caf::put(result, "connectedAt", connected_at);
+  caf::put(result, "framesReceived", static_cast<std::int64_t>(frames_received));
+  caf::put(result, "handoffs", static_cast<std::int64_t>(handoffs));
+  caf::put(result, "framesDeliveredSinceHandoff", static_cast<std::int64_t>(delivered));
+  caf::put(result, "pingOutstanding", ping_outstanding);
+  return result;
+}
+
 connection_actor::behavior_type
 connection(connection_actor::stateful_pointer<connection_state> self, transport_ptr socket,
-           session_registry_actor registry, settings_ptr settings, std::string upgrade_token) {
+           server_actor server, settings_ptr settings, std::string upgrade_token) {
   auto& state = self->state;
   state.socket = std::move(socket);
-  state.registry = std::move(registry);
+  state.server = std::move(server);
+  state.connected_at = now_ms();
   state.settings = std::move(settings);
   state.limiter =
     rate_limiter{state.settings->rate_per_second, state.settings->rate_burst, self->clock().now()};
@@ -258,6 +273,7 @@ connection(connection_actor::stateful_pointer<connection_state> self, transport_
     [self](shutdown_atom) { self->state.shut_down(); },
     [self](close_atom, close_code code) { self->state.close(code, "closed-by-session"); },
     [self](confirm_atom) { self->state.ping(); },
+    [self](status_atom) { return self->state.status(); },
   };
 }
 

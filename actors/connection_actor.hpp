@@ -52,7 +52,7 @@ struct connection_state {
 
   // -- session -----------------------------------------------------------------
 
-  /// Asks the registry for a session; nothing else is handled until it is
+  /// Asks the server for a session; nothing else is handled until it is
   /// there, so the connected frame is the first one out.
   void start(std::string upgrade_token);
 
@@ -124,6 +124,10 @@ struct connection_state {
   /// The server is shutting down: server:shutdown, then close 1001.
   void shut_down();
 
+  // -- inspection --------------------------------------------------------------
+
+  [[nodiscard]] caf::settings status() const;
+
   // -- data members ------------------------------------------------------------
 
   connection_actor::pointer self;
@@ -132,7 +136,8 @@ struct connection_state {
 
   settings_ptr settings;
 
-  session_registry_actor registry;
+  /// Gives this connection its session.
+  server_actor server;
 
   /// The peer id of the session, for log lines.
   std::string peer_id;
@@ -153,12 +158,18 @@ struct connection_state {
 
   /// Frames the current session delivered since it was handed over.
   std::uint64_t delivered = 0;
+
+  /// Text frames the client sent, over the connection's life.
+  std::uint64_t frames_received = 0;
+
+  /// When the connection started (Unix ms).
+  std::int64_t connected_at = 0;
 };
 
 /// Spawned by net/ for each upgraded socket, with the token the upgrade
 /// request carried (empty: none).
 connection_actor::behavior_type
 connection(connection_actor::stateful_pointer<connection_state> self, transport_ptr socket,
-           session_registry_actor registry, settings_ptr settings, std::string upgrade_token);
+           server_actor server, settings_ptr settings, std::string upgrade_token);
 
 } // namespace signaling::actors

@@ -5,15 +5,22 @@
 #include "actors/messages.hpp"
 
 #include <caf/replies_to.hpp>
+#include <caf/settings.hpp>
 #include <caf/typed_actor.hpp>
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace signaling::actors {
 
 // The correlationId of the client request a message serves; empty: none.
 using correlation_id = std::string;
+
+/// What every actor answers (as tenzir/vast's status client does): its
+/// state as a settings tree, with at least its `kind` and `mailbox` depth.
+/// The server and the inspector ask it; nobody else does.
+using status_client_actor = caf::typed_actor<caf::replies_to<status_atom>::with<caf::settings>>;
 
 /// The CONNECTION of one socket: parses frames, enforces limits and the
 /// heartbeat, and writes its session's frames to the socket. It learns its
@@ -40,7 +47,7 @@ using connection_actor = caf::typed_actor<
   // 1008 for auth, 1013 when requests pile up).
   caf::reacts_to<close_atom, schema::close_code>,
   // SESSION: ping now, so that the pong confirms the frames sent so far.
-  caf::reacts_to<confirm_atom>>;
+  caf::reacts_to<confirm_atom>>::extend_with<status_client_actor>;
 
 // A typed interface cannot name itself, so the session a session hands to a
 // connection travels wrapped (defined below).
@@ -88,7 +95,7 @@ using session_actor = caf::typed_actor<
   // itself: the resume grace of the detach numbered here is over.
   caf::reacts_to<grace_atom, std::uint64_t>,
   // itself: an auth deadline of the identity numbered here.
-  caf::reacts_to<deadline_atom, auth_deadline, std::uint64_t>>;
+  caf::reacts_to<deadline_atom, auth_deadline, std::uint64_t>>::extend_with<status_client_actor>;
 
 /// What a connection is handed by its start and by a resume: the session
 /// that serves it from now on and that session's peer id. A start also
@@ -128,7 +135,7 @@ using room_actor = caf::typed_actor<
   caf::reacts_to<relay_atom, schema::relay_request, std::string, std::string, correlation_id>,
   // SESSION: answers once the room has handled every earlier message of the
   // asker, so its relays' acks and errors are out (keeps replies in order).
-  caf::replies_to<sync_atom>::with<caf::ok_atom>>;
+  caf::replies_to<sync_atom>::with<caf::ok_atom>>::extend_with<status_client_actor>;
 
 /// The ROOM DIRECTORY of this node: room id -> room. Creates rooms on first
 /// join and forgets them when they exit.
@@ -140,8 +147,8 @@ using room_directory_actor = caf::typed_actor<
                   room_actor>::with<room_actor>,
   // SESSION: the room for an id, or ROOM_NOT_FOUND.
   caf::replies_to<find_atom, std::string>::with<room_actor>,
-  // INSPECTOR, tests: how many rooms are open.
-  caf::replies_to<count_atom>::with<std::uint64_t>>;
+  // SERVER: every open room (for the inspector).
+  caf::replies_to<list_atom>::with<std::vector<room_actor>>>::extend_with<status_client_actor>;
 
 /// The SESSION REGISTRY of this node: resume token -> session. Creates the
 /// session of every new connection and hands a detached one to the
@@ -152,7 +159,35 @@ using session_registry_actor = caf::typed_actor<
   caf::replies_to<start_atom, connection_actor, std::string>::with<session_handoff>,
   // SESSION: the session of a resume token, and the new token it goes by
   // from now on (a token is single use); SESSION_NOT_FOUND when unknown.
-  caf::replies_to<resume_atom, std::string>::with<session_actor, std::string>>;
+  caf::replies_to<resume_atom, std::string>::with<session_actor, std::string>,
+  // SERVER: the session of a peer id, or SESSION_NOT_FOUND (for the
+  // inspector).
+  caf::replies_to<find_atom, std::string>::with<session_actor>,
+  // SERVER: every live session (for the inspector).
+  caf::replies_to<list_atom>::with<std::vector<session_actor>>>::extend_with<status_client_actor>;
+
+/// The SERVER of this node, its root: owns the room directory and the
+/// session registry, knows every connection, drains them on shutdown and
+/// answers the inspector from its actors' status.
+using server_actor = caf::typed_actor<
+  // CONNECTION: a session for this new connection (the registry's answer);
+  // the server keeps the connection until it ends, to drain it.
+  caf::replies_to<start_atom, connection_actor, std::string>::with<session_handoff>,
+  // SIGNAL-SERVER: drain: server:shutdown to every connection; answers once
+  // all have ended or the drain time is up.
+  caf::replies_to<shutdown_atom>::with<caf::ok_atom>,
+  // itself: the drain time is up.
+  caf::reacts_to<drain_atom>,
+  // INSPECT GATE: an inspector's query (token checked).
+  caf::replies_to<inspect_atom, inspect_query>::with<caf::settings>,
+  // itself: time to sample the counters behind the summary's rates.
+  caf::reacts_to<sample_atom>>::extend_with<status_client_actor>;
+
+/// The INSPECT GATE: the one actor published on the inspect port. Whoever
+/// reaches the port can send it anything, so it answers only queries that
+/// carry the inspect token, and passes them to the server.
+using inspect_gate_actor =
+  caf::typed_actor<caf::replies_to<inspect_atom, std::string, inspect_query>::with<caf::settings>>;
 
 } // namespace signaling::actors
 
@@ -166,5 +201,9 @@ CAF_ADD_TYPE_ID(signaling_actors, (signaling::actors::room_actor))
 CAF_ADD_TYPE_ID(signaling_actors, (signaling::actors::room_directory_actor))
 CAF_ADD_TYPE_ID(signaling_actors, (signaling::actors::session_registry_actor))
 CAF_ADD_TYPE_ID(signaling_actors, (signaling::actors::session_handoff))
+CAF_ADD_TYPE_ID(signaling_actors, (signaling::actors::server_actor))
+CAF_ADD_TYPE_ID(signaling_actors, (signaling::actors::inspect_gate_actor))
+CAF_ADD_TYPE_ID(signaling_actors, (std::vector<signaling::actors::room_actor>) )
+CAF_ADD_TYPE_ID(signaling_actors, (std::vector<signaling::actors::session_actor>) )
 
 CAF_END_TYPE_ID_BLOCK(signaling_actors)

@@ -57,6 +57,33 @@ enum class auth_deadline : std::uint8_t {
   expired,
 };
 
+/// What an inspector asks a server: signal-inspect's commands.
+enum class inspect_command : std::uint8_t {
+  /// The node: uptime, counts, rates.
+  summary,
+  /// Every room with its members.
+  rooms,
+  /// One room (`id`) with its members in join order.
+  room,
+  /// One peer's session (`id`) and its connection.
+  peer,
+  /// Live actors by kind, the `top` deepest mailboxes first.
+  actors,
+};
+
+struct inspect_query {
+  inspect_command command = inspect_command::summary;
+  /// The room id or peer id the command names; empty for the others.
+  std::string id;
+  /// How many actors `actors` lists.
+  std::uint32_t top = 10;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, inspect_query& x) {
+  return f(caf::meta::type_name("inspect_query"), x.command, x.id, x.top);
+}
+
 /// One encoded server message. Fan-out encodes once and every recipient
 /// shares the same immutable text.
 struct text_frame {
@@ -120,6 +147,8 @@ CAF_ADD_TYPE_ID(signaling, (signaling::schema::auth_request))
 CAF_ADD_TYPE_ID(signaling, (signaling::schema::auth_refresh_request))
 CAF_ADD_TYPE_ID(signaling, (signaling::schema::turn_credentials_request))
 CAF_ADD_TYPE_ID(signaling, (signaling::schema::session_resume_request))
+CAF_ADD_TYPE_ID(signaling, (signaling::actors::inspect_command))
+CAF_ADD_TYPE_ID(signaling, (signaling::actors::inspect_query))
 
 // Atoms name what a message asks for; at most 10 characters each in 0.17.
 CAF_ADD_ATOM(signaling, signaling::actors, join_atom, "join")
@@ -129,7 +158,6 @@ CAF_ADD_ATOM(signaling, signaling::actors, relay_atom, "relay")
 CAF_ADD_ATOM(signaling, signaling::actors, deliver_atom, "deliver")
 CAF_ADD_ATOM(signaling, signaling::actors, open_atom, "open")
 CAF_ADD_ATOM(signaling, signaling::actors, find_atom, "find")
-CAF_ADD_ATOM(signaling, signaling::actors, count_atom, "count")
 CAF_ADD_ATOM(signaling, signaling::actors, request_atom, "request")
 CAF_ADD_ATOM(signaling, signaling::actors, frame_atom, "frame")
 CAF_ADD_ATOM(signaling, signaling::actors, binary_atom, "binary")
@@ -151,5 +179,10 @@ CAF_ADD_ATOM(signaling, signaling::actors, presence_atom, "presence")
 CAF_ADD_ATOM(signaling, signaling::actors, confirm_atom, "confirm")
 CAF_ADD_ATOM(signaling, signaling::actors, confirmed_atom, "confirmed")
 CAF_ADD_ATOM(signaling, signaling::actors, deadline_atom, "deadline")
+CAF_ADD_ATOM(signaling, signaling::actors, status_atom, "status")
+CAF_ADD_ATOM(signaling, signaling::actors, list_atom, "list")
+CAF_ADD_ATOM(signaling, signaling::actors, inspect_atom, "inspect")
+CAF_ADD_ATOM(signaling, signaling::actors, drain_atom, "drain")
+CAF_ADD_ATOM(signaling, signaling::actors, sample_atom, "sample")
 
 CAF_END_TYPE_ID_BLOCK(signaling)

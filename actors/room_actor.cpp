@@ -4,6 +4,7 @@
 #include "actors/clock.hpp"
 #include "actors/log.hpp"
 #include "actors/metrics.hpp"
+#include "actors/status.hpp"
 
 namespace signaling::actors {
 
@@ -24,6 +25,7 @@ caf::result<schema::room_description> room_state::join(schema::peer_description 
   auto result = describe();
   description.peers.emplace_back(std::move(peer));
   sessions.emplace_back(std::move(session));
+  activity.emplace_back();
   log(log_level::debug, "peer-joined",
       {{"roomId", description.room_id}, {"peerId", description.peers.back().peer_id}});
   return result;
@@ -51,6 +53,8 @@ void room_state::announce(const std::string& peer_id, schema::peer_presence pres
   auto index = index_of(peer_id);
   if (index < 0)
     return;
+  activity[static_cast<std::size_t>(index)].reconnecting =
+    presence == schema::peer_presence::reconnecting;
   auto event = text_frame::make(
     encode(schema::peer_presence_event{description.room_id, peer_id, presence}, envelope_now()));
   broadcast(event, index);
@@ -89,6 +93,8 @@ void room_state::relay(schema::relay_request& request, const std::string& from,
     text_frame::make(encode(schema::relay_event{request.kind, description.room_id, from,
                                                 from_user_id, std::move(request.content_json)},
                             envelope_now()));
+  ++relays;
+  ++activity[static_cast<std::size_t>(sender)].relayed;
   std::uint64_t delivered = 1;
   if (target >= 0)
     self->send(sessions[static_cast<std::size_t>(target)], deliver_atom_v, frame);
@@ -113,6 +119,29 @@ schema::room_description room_state::describe(const std::string& except) const {
   return result;
 }
 
+caf::settings room_state::status() const {
+  auto result = status_header(self);
+  caf::put(result, "roomId", description.room_id);
+  caf::put(result, "createdAt", description.created_at);
+  caf::put(result, "maxPeers", static_cast<std::int64_t>(description.max_peers));
+  caf::put(result, "relays", static_cast<std::int64_t>(relays));
+  caf::config_value::list members;
+  for (std::size_t index = 0; index < description.peers.size(); ++index) {
+    const auto& peer = description.peers[index];
+    caf::settings member;
+    caf::put(member, "peerId", peer.peer_id);
+    caf::put(member, "userId", peer.user_id);
+    caf::put(member, "displayName", peer.display_name);
+    caf::put(member, "state",
+             std::string{activity[index].reconnecting ? "reconnecting" : "attached"});
+    caf::put(member, "joinedAt", peer.joined_at);
+    caf::put(member, "relayed", static_cast<std::int64_t>(activity[index].relayed));
+    members.emplace_back(std::move(member));
+  }
+  caf::put(result, "members", std::move(members));
+  return result;
+}
+
 std::ptrdiff_t room_state::index_of(const std::string& peer_id) const {
   for (std::size_t index = 0; index < description.peers.size(); ++index)
     if (description.peers[index].peer_id == peer_id)
@@ -124,6 +153,7 @@ void room_state::remove_at(std::size_t index, std::string_view reason) {
   auto peer_id = std::move(description.peers[index].peer_id);
   description.peers.erase(description.peers.begin() + static_cast<std::ptrdiff_t>(index));
   sessions.erase(sessions.begin() + static_cast<std::ptrdiff_t>(index));
+  activity.erase(activity.begin() + static_cast<std::ptrdiff_t>(index));
   log(log_level::debug, "peer-left", {{"roomId", description.room_id}, {"peerId", peer_id}});
   auto event = text_frame::make(
     encode(schema::peer_left_event{description.room_id, peer_id, reason}, envelope_now()));
@@ -175,6 +205,7 @@ room_actor::behavior_type room(room_actor::stateful_pointer<room_state> self,
       self->state.relay(request, from, from_user_id, correlation);
     },
     [](sync_atom) { return caf::ok_atom_v; },
+    [self](status_atom) { return self->state.status(); },
   };
 }
 

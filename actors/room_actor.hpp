@@ -10,10 +10,18 @@
 
 namespace signaling::actors {
 
+/// What the room knows of a member beyond its description.
+struct member_activity {
+  /// Messages the member relayed in this room.
+  std::uint64_t relayed = 0;
+  /// Its connection was lost and its session waits for a resume.
+  bool reconnecting = false;
+};
+
 struct room_state {
   // -- constants ---------------------------------------------------------------
 
-  const char* name = "room";
+  static constexpr const char* name = "room";
 
   // -- operations (the handlers delegate here) ---------------------------------
 
@@ -38,6 +46,11 @@ struct room_state {
   /// The room with every member, or with every member but `except`.
   [[nodiscard]] schema::room_description describe(const std::string& except = {}) const;
 
+  // -- inspection --------------------------------------------------------------
+
+  /// The room with its members in join order, each with its activity.
+  [[nodiscard]] caf::settings status() const;
+
   // -- utility -----------------------------------------------------------------
 
   [[nodiscard]] std::ptrdiff_t index_of(const std::string& peer_id) const;
@@ -52,9 +65,14 @@ struct room_state {
 
   room_actor::pointer self = nullptr;
 
-  /// Members in join order; sessions[i] belongs to description.peers[i].
+  /// Members in join order; sessions[i] and activity[i] belong to
+  /// description.peers[i].
   schema::room_description description;
   std::vector<session_actor> sessions;
+  std::vector<member_activity> activity;
+
+  /// Messages relayed through the room (one per relay, not per recipient).
+  std::uint64_t relays = 0;
 };
 
 /// Spawned by the room directory with the settings of the creating join.

@@ -5,10 +5,25 @@
 #include "actors/log.hpp"
 #include "actors/metrics.hpp"
 #include "actors/room_actor.hpp"
+#include "actors/status.hpp"
 
 namespace signaling::actors {
 
 using schema::error_code;
+
+std::vector<room_actor> room_directory_state::list() const {
+  std::vector<room_actor> result;
+  result.reserve(rooms.size());
+  for (const auto& [room_id, room_handle] : rooms)
+    result.emplace_back(room_handle);
+  return result;
+}
+
+caf::settings room_directory_state::status() const {
+  auto result = status_header(self);
+  caf::put(result, "rooms", static_cast<std::int64_t>(rooms.size()));
+  return result;
+}
 
 room_directory_actor::behavior_type
 room_directory(room_directory_actor::stateful_pointer<room_directory_state> self) {
@@ -61,7 +76,8 @@ room_directory(room_directory_actor::stateful_pointer<room_directory_state> self
         return make_protocol_error(error_code::room_not_found, "no room '" + room_id + "'");
       return i->second;
     },
-    [self](count_atom) { return static_cast<std::uint64_t>(self->state.rooms.size()); },
+    [self](list_atom) { return self->state.list(); },
+    [self](status_atom) { return self->state.status(); },
   };
 }
 

@@ -8,11 +8,12 @@
 
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 namespace signaling::actors {
 
 struct room_directory_state {
-  const char* name = "room-directory";
+  static constexpr const char* name = "room-directory";
 
   room_directory_actor::pointer self = nullptr;
 
@@ -20,6 +21,10 @@ struct room_directory_state {
 
   /// The reverse of `rooms`, to forget a room from its down_msg.
   std::unordered_map<caf::actor_addr, std::string> room_ids;
+
+  [[nodiscard]] std::vector<room_actor> list() const;
+
+  [[nodiscard]] caf::settings status() const;
 };
 
 room_directory_actor::behavior_type

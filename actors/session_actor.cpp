@@ -6,6 +6,7 @@
 #include "actors/clock.hpp"
 #include "actors/log.hpp"
 #include "actors/metrics.hpp"
+#include "actors/status.hpp"
 
 #include <caf/sec.hpp>
 
@@ -45,6 +46,43 @@ void session_state::reply_error(const caf::error& error, std::string_view reques
   reply(to_error_reply(error, std::string{request_type}), correlation);
 }
 
+// -- inspection ----------------------------------------------------------------
+
+caf::settings session_state::status() const {
+  auto result = status_header(self);
+  caf::put(result, "peerId", peer_id);
+  caf::put(result, "userId", who.user_id);
+  caf::put(result, "displayName", who.display_name);
+  caf::put(result, "state", std::string{attached() ? "attached" : ending ? "ending" : "detached"});
+  caf::config_value::list room_ids;
+  for (const auto& [room_id, room] : rooms)
+    room_ids.emplace_back(room_id);
+  caf::put(result, "rooms", std::move(room_ids));
+  caf::put(result, "requests", static_cast<std::int64_t>(requests));
+  caf::put(result, "framesToClient", static_cast<std::int64_t>(frames_to_client));
+  caf::put(result, "lastActivityAt", last_activity_at);
+  caf::put(result, "queuedRequests", static_cast<std::int64_t>(backlog.size()));
+  caf::put(result, "bufferedFrames", static_cast<std::int64_t>(buffer.size()));
+  caf::put(result, "unconfirmedFrames", static_cast<std::int64_t>(unconfirmed.size()));
+  return result;
+}
+
+caf::result<caf::settings> session_state::status_with_connection() {
+  if (!connection)
+    return status();
+  auto promise = self->make_response_promise<caf::settings>();
+  auto answer = [this, promise](caf::settings connection_status) mutable {
+    auto result = status();
+    caf::put(result, "connection", std::move(connection_status));
+    promise.deliver(std::move(result));
+  };
+  self->request(connection, status_timeout, status_atom_v)
+    .then(
+      [answer](caf::settings& connection_status) mutable { answer(std::move(connection_status)); },
+      [answer](caf::error& reason) mutable { answer(unresponsive_status("connection", reason)); });
+  return promise;
+}
+
 // -- connection ----------------------------------------------------------------
 
 session_handoff session_state::start(connection_actor first, const std::string& upgrade_token) {
@@ -67,6 +105,7 @@ session_handoff session_state::start(connection_actor first, const std::string& 
 }
 
 void session_state::to_client(text_frame frame) {
+  ++frames_to_client;
   if (attached()) {
     send_attached(std::move(frame));
     return;
@@ -262,6 +301,8 @@ void session_state::abandon_attach() {
 void session_state::accept(client_request request) {
   if (ending)
     return;
+  ++requests;
+  last_activity_at = now_ms();
   if (backlog.size() >= schema::max_queued_requests) {
     // Only a client far past its rate can get here, while a room or the
     // directory is slow to answer: refusing would break the reply order.
@@ -744,6 +785,7 @@ session_actor::behavior_type session(session_actor::stateful_pointer<session_sta
     [self](deadline_atom, auth_deadline deadline, std::uint64_t auth_epoch) {
       self->state.on_deadline(deadline, auth_epoch);
     },
+    [self](status_atom) { return self->state.status_with_connection(); },
   };
 }
 

@@ -195,6 +195,15 @@ struct session_state {
   void reply_error(const caf::error& error, std::string_view request_type,
                    const correlation_id& correlation);
 
+  // -- inspection --------------------------------------------------------------
+
+  /// What the session holds: identity, rooms, queues, counters.
+  [[nodiscard]] caf::settings status() const;
+
+  /// status(), with the status of the connection it serves (asked, so a
+  /// busy connection is shown as unresponsive rather than waited for).
+  caf::result<caf::settings> status_with_connection();
+
   // -- data members ------------------------------------------------------------
 
   session_actor::pointer self;
@@ -213,6 +222,15 @@ struct session_state {
 
   /// Counts identities, so the deadlines of an earlier one do nothing.
   std::uint64_t auth_epoch = 0;
+
+  /// Requests and replies of the client that reached the session.
+  std::uint64_t requests = 0;
+
+  /// Frames for the client: replies and room events.
+  std::uint64_t frames_to_client = 0;
+
+  /// When the client last sent the session something (Unix ms).
+  std::int64_t last_activity_at = 0;
 
   /// When turn:credentials was last answered (one per 10 s).
   std::optional<caf::actor_clock::time_point> last_ice_request;

@@ -4,6 +4,7 @@
 
 #include "actors/identifiers.hpp"
 #include "actors/session_actor.hpp"
+#include "actors/status.hpp"
 
 #include <caf/exit_reason.hpp>
 
@@ -11,11 +12,13 @@ namespace signaling::actors {
 
 session_actor session_registry_state::create() {
   auto token = random_identifier();
-  auto handle = self->spawn(session, random_identifier(), token, session_registry_actor{self},
-                            directory, settings);
+  auto peer_id = random_identifier();
+  auto handle =
+    self->spawn(session, peer_id, token, session_registry_actor{self}, directory, settings);
   self->monitor(handle);
-  tokens.emplace(handle.address(), token);
+  keys_of.emplace(handle.address(), keys{token, peer_id});
   sessions.emplace(std::move(token), handle);
+  peers.emplace(std::move(peer_id), handle);
   return handle;
 }
 
@@ -27,17 +30,38 @@ session_registry_state::take(const std::string& token) {
   auto handle = std::move(i->second);
   sessions.erase(i);
   auto next = random_identifier();
-  tokens[handle.address()] = next;
+  keys_of[handle.address()].resume_token = next;
   sessions.emplace(next, handle);
   return std::make_pair(std::move(handle), std::move(next));
 }
 
 void session_registry_state::forget(const caf::actor_addr& session) {
-  auto i = tokens.find(session);
-  if (i == tokens.end())
+  auto i = keys_of.find(session);
+  if (i == keys_of.end())
     return;
-  sessions.erase(i->second);
-  tokens.erase(i);
+  sessions.erase(i->second.resume_token);
+  peers.erase(i->second.peer_id);
+  keys_of.erase(i);
+}
+
+caf::result<session_actor> session_registry_state::find(const std::string& peer_id) const {
+  if (auto i = peers.find(peer_id); i != peers.end())
+    return i->second;
+  return session_not_found_error();
+}
+
+std::vector<session_actor> session_registry_state::list() const {
+  std::vector<session_actor> result;
+  result.reserve(peers.size());
+  for (const auto& [peer_id, handle] : peers)
+    result.emplace_back(handle);
+  return result;
+}
+
+caf::settings session_registry_state::status() const {
+  auto result = status_header(self);
+  caf::put(result, "sessions", static_cast<std::int64_t>(peers.size()));
+  return result;
 }
 
 void session_registry_state::end_all() {
@@ -67,6 +91,9 @@ session_registry(session_registry_actor::stateful_pointer<session_registry_state
         return {std::move(found->first), std::move(found->second)};
       return session_not_found_error();
     },
+    [self](find_atom, const std::string& peer_id) { return self->state.find(peer_id); },
+    [self](list_atom) { return self->state.list(); },
+    [self](status_atom) { return self->state.status(); },
   };
 }
 

@@ -12,6 +12,7 @@
 #include <string>
 #include <unordered_map>
 #include <utility>
+#include <vector>
 
 namespace signaling::actors {
 
@@ -41,6 +42,13 @@ struct session_registry_state {
   /// Ends every session (the server is shutting down).
   void end_all();
 
+  /// The session of `peer_id`, or SESSION_NOT_FOUND.
+  [[nodiscard]] caf::result<session_actor> find(const std::string& peer_id) const;
+
+  [[nodiscard]] std::vector<session_actor> list() const;
+
+  [[nodiscard]] caf::settings status() const;
+
   // -- data members ------------------------------------------------------------
 
   session_registry_actor::pointer self;
@@ -51,8 +59,16 @@ struct session_registry_state {
 
   std::unordered_map<std::string, session_actor> sessions;
 
-  /// The reverse of `sessions`, to forget a session from its down_msg.
-  std::unordered_map<caf::actor_addr, std::string> tokens;
+  /// Peer id -> session, for the inspector (peer ids never change).
+  std::unordered_map<std::string, session_actor> peers;
+
+  /// What a session is known by, to forget it from its down_msg.
+  struct keys {
+    std::string resume_token;
+    std::string peer_id;
+  };
+
+  std::unordered_map<caf::actor_addr, keys> keys_of;
 };
 
 session_registry_actor::behavior_type

@@ -28,6 +28,9 @@ public:
 
   /// Drops the socket without a close handshake (the peer is gone).
   virtual void abort() = 0;
+
+  /// The client's address and port, for the inspector.
+  [[nodiscard]] virtual const std::string& remote_address() const = 0;
 };
 
 using transport_ptr = std::shared_ptr<transport>;

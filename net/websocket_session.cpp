@@ -67,12 +67,14 @@ websocket_session::websocket_session(boost::asio::ip::tcp::socket&& socket,
     home_(*stream_.get_executor().target<boost::asio::io_context::executor_type>()),
     context_(std::move(context)), slot_(std::move(slot)),
     queue_(context_->settings->max_outgoing_bytes), close_deadline_(stream_.get_executor()) {
+  boost::system::error_code ec;
+  auto remote = beast::get_lowest_layer(stream_).socket().remote_endpoint(ec);
+  if (!ec)
+    remote_address_ = remote.address().to_string() + ':' + std::to_string(remote.port());
   actors::server_metrics::instance().sockets_open.fetch_add(1, std::memory_order_relaxed);
 }
 
 websocket_session::~websocket_session() {
-  if (actor_)
-    context_->connections.remove(actor_);
   actors::server_metrics::instance().sockets_open.fetch_sub(1, std::memory_order_relaxed);
 }
 
@@ -111,8 +113,7 @@ void websocket_session::on_accept(beast::error_code ec) {
   timeouts.handshake_timeout = std::chrono::milliseconds{context.limits.handshake_timeout_ms};
   stream_.set_option(timeouts);
   actor_ = context.system.spawn(actors::connection, actors::transport_ptr{shared_from_this()},
-                                context.registry, context.settings, std::move(upgrade_token_));
-  context.connections.add(actor_);
+                                context.server, context.settings, std::move(upgrade_token_));
   // Beast answers pings and swallows pongs inside reads; both prove the
   // client alive, which the connection actor's heartbeat must hear.
   stream_.control_callback([this](websocket::frame_type kind, beast::string_view payload) {

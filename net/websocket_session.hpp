@@ -43,6 +43,7 @@ public:
   void ping(std::string payload) override;
   void close(schema::close_code code) override;
   void abort() override;
+  [[nodiscard]] const std::string& remote_address() const override { return remote_address_; }
 
 private:
   /// Called from any thread. On the socket's own thread `frame` is queued at
@@ -70,6 +71,8 @@ private:
   /// After context_, which keeps its quota alive.
   address_slot slot_;
   actors::connection_actor actor_;
+  /// "address:port" of the client, for the inspector; empty if unknown.
+  std::string remote_address_;
   /// The token the upgrade request carried, until the actor takes it.
   std::string upgrade_token_;
   /// Items submitted from other threads and not yet taken by home_. Under

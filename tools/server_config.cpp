@@ -20,6 +20,9 @@ namespace {
 // (a log, a device), not something to load.
 constexpr std::size_t max_secret_file_bytes = 64 * std::size_t{1024};
 
+/// An inspect token shorter than this is guessable (16 random bytes, hex).
+constexpr std::size_t min_inspect_token_bytes = 32;
+
 bool starts_with(std::string_view text, std::string_view prefix) {
   return text.substr(0, prefix.size()) == prefix;
 }
@@ -135,7 +138,11 @@ server_config::server_config() {
     .add(turn_urls, "turn-urls", "comma-separated turn: urls offered with credentials")
     .add(turn_secret_file, "turn-secret-file",
          "file holding coturn's static-auth-secret, to sign TURN credentials")
-    .add(turn_ttl_s, "turn-ttl-s", "lifetime of TURN credentials in seconds");
+    .add(turn_ttl_s, "turn-ttl-s", "lifetime of TURN credentials in seconds")
+    .add(inspect_port, "inspect-port", "port for signal-inspect (CAF network layer); 0: off")
+    .add(inspect_bind, "inspect-bind", "address the inspect port listens on")
+    .add(inspect_token_file, "inspect-token-file",
+         "file holding the token signal-inspect must present (needed with --inspect-port)");
 }
 
 std::optional<std::string> server_config::validate() const {
@@ -182,6 +189,10 @@ std::optional<std::string> server_config::validate() const {
     return "--handshake-timeout-ms must be at least 100";
   if (limits.max_connections_per_ip < 1)
     return "--max-connections-per-ip must be at least 1";
+  if (inspect_port != 0 && inspect_token_file.empty())
+    return "--inspect-port needs --inspect-token-file (the inspector sees every peer)";
+  if (inspect_port == 0 && !inspect_token_file.empty())
+    return "--inspect-token-file needs --inspect-port";
   return std::nullopt;
 }
 
@@ -230,6 +241,14 @@ std::optional<std::string> server_config::load_secrets() {
     if (auto problem =
           read_secret_file(turn_secret_file, "--turn-secret-file", settings.turn.secret))
       return problem;
+  }
+  inspect_token.clear();
+  if (!inspect_token_file.empty()) {
+    if (auto problem = read_secret_file(inspect_token_file, "--inspect-token-file", inspect_token))
+      return problem;
+    if (inspect_token.size() < min_inspect_token_bytes)
+      return "--inspect-token-file: the token must be at least "
+             + std::to_string(min_inspect_token_bytes) + " bytes";
   }
   return std::nullopt;
 }

@@ -32,9 +32,9 @@ public:
   /// A sentence naming the first invalid setting, or nothing.
   [[nodiscard]] std::optional<std::string> validate() const;
 
-  /// Reads the JWT and TURN secret files (or SIGNAL_JWT_SECRET) and fills
-  /// `settings.verifier` and `settings.turn`. Returns a sentence naming the flag at fault, or
-  /// nothing. Call after validate().
+  /// Reads the JWT, TURN and inspect secret files (or SIGNAL_JWT_SECRET) and
+  /// fills `settings.verifier`, `settings.turn` and `inspect_token`. Returns a sentence naming the
+  /// flag at fault, or nothing. Call after validate().
   [[nodiscard]] std::optional<std::string> load_secrets();
 
   /// --allowed-origins split at commas.
@@ -62,6 +62,15 @@ public:
   std::uint32_t turn_ttl_s = schema::default_turn_ttl_s;
   /// Bounds net/ alone enforces (handshake time, connections per address).
   net::connection_limits limits;
+
+  // -- the inspector ------------------------------------------------------------
+
+  /// Port of the inspect gate, over CAF's network layer; 0: off.
+  std::uint16_t inspect_port = 0;
+  std::string inspect_bind = "127.0.0.1";
+  std::string inspect_token_file;
+  /// Read from inspect_token_file by load_secrets().
+  std::string inspect_token;
 };
 
 } // namespace signaling::tools

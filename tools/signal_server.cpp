@@ -1,8 +1,9 @@
-// signal-server: parses the configuration, starts the actor system and the
-// listener, and drains clients on SIGINT/SIGTERM.
+// signal-server: parses the configuration, starts the actor system, the
+// server actor and the listener (and the inspect port when asked), and has
+// the server drain its clients on SIGINT/SIGTERM.
+#include "actors/inspect_gate_actor.hpp"
 #include "actors/log.hpp"
-#include "actors/room_directory_actor.hpp"
-#include "actors/session_registry_actor.hpp"
+#include "actors/server_actor.hpp"
 #include "net/io_scheduler.hpp"
 #include "net/io_threads.hpp"
 #include "net/listener.hpp"
@@ -10,11 +11,12 @@
 #include "tools/server_config.hpp"
 
 #include <caf/actor_system.hpp>
+#include <caf/io/middleman.hpp>
+#include <caf/scoped_actor.hpp>
 #include <caf/send.hpp>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
-#include <boost/asio/steady_timer.hpp>
 
 #include <chrono>
 #include <csignal>
@@ -28,46 +30,6 @@ using namespace signaling;
 namespace asio = boost::asio;
 using actors::log;
 using actors::log_level;
-
-/// Closes every connection with server:shutdown + 1001, then reports done
-/// when all are gone or the drain time is up.
-class drain {
-public:
-  drain(asio::io_context& io, std::shared_ptr<net::server_context> context,
-        std::shared_ptr<net::listener> listener)
-    : timer_(io), context_(std::move(context)), listener_(std::move(listener)) {
-    // nop
-  }
-
-  /// Ready once the drain has ended.
-  [[nodiscard]] std::future<void> done() { return done_.get_future(); }
-
-  void start() {
-    listener_->stop();
-    auto open = context_->connections.size();
-    log(log_level::info, "shutdown", {{"openConnections", std::to_string(open)}});
-    context_->connections.broadcast(actors::shutdown_atom_v);
-    deadline_ =
-      std::chrono::steady_clock::now() + std::chrono::milliseconds{context_->settings->drain_ms};
-    poll();
-  }
-
-private:
-  void poll() {
-    if (context_->connections.size() == 0 || std::chrono::steady_clock::now() >= deadline_) {
-      done_.set_value();
-      return;
-    }
-    timer_.expires_after(std::chrono::milliseconds{20});
-    timer_.async_wait([this](boost::system::error_code) { poll(); });
-  }
-
-  asio::steady_timer timer_;
-  std::shared_ptr<net::server_context> context_;
-  std::shared_ptr<net::listener> listener_;
-  std::chrono::steady_clock::time_point deadline_;
-  std::promise<void> done_;
-};
 
 } // namespace
 
@@ -93,6 +55,9 @@ int main(int argc, char** argv) {
   actors::set_log_level(level);
   config.add_message_types<caf::id_block::signaling>();
   config.add_message_types<caf::id_block::signaling_actors>();
+  // CAF's network layer, for the inspector (and, later, other nodes).
+  if (config.inspect_port != 0)
+    config.load<caf::io::middleman>();
 
   // Actors run on the threads that serve the sockets (net/io_scheduler).
   // The threads outlive the actor system, which needs them to wind down.
@@ -105,25 +70,25 @@ int main(int argc, char** argv) {
   system.emplace(config);
   threads.start();
   auto settings = std::make_shared<const actors::server_settings>(config.settings);
-  auto directory = system->spawn(actors::room_directory);
-  auto registry = system->spawn(actors::session_registry, directory, settings);
-  auto context = std::make_shared<net::server_context>(*system, registry, settings);
+  auto server = system->spawn(actors::server, settings);
+  auto context = std::make_shared<net::server_context>(*system, server, settings);
   context->allowed_origins = config.origins();
   context->web_root = config.web_root;
   context->limits = config.limits;
   if (context->allowed_origins.empty())
     log(log_level::warning, "all-origins-allowed",
         {{"hint", "set --allowed-origins to the origins of your web app"}});
+  actors::inspect_gate_actor gate;
 
   // Ends the actors, waits for them, then stops the threads: only then may
   // the asio objects below, which the threads use, be destroyed.
   auto stop = [&] {
-    context->connections.terminate_all();
-    caf::anon_send_exit(registry, caf::exit_reason::user_shutdown);
-    caf::anon_send_exit(directory, caf::exit_reason::user_shutdown);
-    registry = nullptr;
-    directory = nullptr;
-    context->registry = nullptr;
+    if (gate)
+      caf::anon_send_exit(gate, caf::exit_reason::user_shutdown);
+    caf::anon_send_exit(server, caf::exit_reason::user_shutdown);
+    gate = nullptr;
+    server = nullptr;
+    context->server = nullptr;
     system.reset();
     threads.stop();
   };
@@ -146,13 +111,37 @@ int main(int argc, char** argv) {
        {"port", std::to_string(listener->port())},
        {"threads", std::to_string(threads.size())}});
 
-  drain draining{control, context, listener};
-  auto drained = draining.done();
-  signals.async_wait([&draining](boost::system::error_code ec, int) {
+  if (config.inspect_port != 0) {
+    gate = system->spawn(actors::inspect_gate, server, config.inspect_token);
+    auto published =
+      system->middleman().publish(gate, config.inspect_port, config.inspect_bind.c_str(), true);
+    if (!published) {
+      std::cerr << "signal-server: cannot open the inspect port " << config.inspect_bind << ':'
+                << config.inspect_port << ": " << system->render(published.error()) << '\n';
+      stop();
+      return 1;
+    }
+    log(log_level::info, "inspect-listening",
+        {{"bind", config.inspect_bind}, {"port", std::to_string(*published)}});
+  }
+
+  std::promise<void> interrupted;
+  signals.async_wait([&interrupted](boost::system::error_code ec, int) {
     if (!ec)
-      draining.start();
+      interrupted.set_value();
   });
-  drained.wait();
+  interrupted.get_future().wait();
+  // No new clients; the server closes the others with server:shutdown and
+  // answers once they are gone or --drain-ms is up.
+  listener->stop();
+  {
+    caf::scoped_actor self{*system};
+    self->request(server, caf::infinite, actors::shutdown_atom_v)
+      .receive([](caf::ok_atom) {},
+               [&system](const caf::error& error) {
+                 log(log_level::error, "drain-failed", {{"error", system->render(error)}});
+               });
+  }
   stop();
   log(log_level::info, "stopped");
   return 0;

@@ -5,6 +5,7 @@
 
 #include "actors/interfaces.hpp"
 #include "actors/room_directory_actor.hpp"
+#include "actors/server_actor.hpp"
 #include "actors/session_actor.hpp"
 #include "actors/session_registry_actor.hpp"
 
@@ -52,6 +53,11 @@ recorder(actors::connection_actor::stateful_pointer<recorder_state> self) {
     [](shutdown_atom) {},
     [self](close_atom, schema::close_code code) { self->state.closes.push_back(code); },
     [self](confirm_atom) { ++self->state.confirmations_asked; },
+    [](status_atom) {
+      caf::settings result;
+      caf::put(result, "kind", "recorder");
+      return result;
+    },
   };
 }
 
@@ -68,19 +74,17 @@ struct actor_fixture : test_coordinator_fixture<> {
     boost::json::object connected;
   };
 
-  actor_fixture() { directory = sys.spawn(actors::room_directory); }
-
   // Rooms and sessions hold each other's handles, and a session outlives its
   // connection for the grace, so the system would wait forever for them:
-  // end every connection and session, then the registry and the directory.
+  // end every connection and session, then the server (with its registry
+  // and directory).
   ~actor_fixture() override {
     for (const auto& connection : connections)
       caf::anon_send_exit(connection, caf::exit_reason::user_shutdown);
     for (const auto& session : sessions)
       caf::anon_send_exit(session, caf::exit_reason::user_shutdown);
-    if (registry_)
-      caf::anon_send_exit(registry_, caf::exit_reason::user_shutdown);
-    caf::anon_send_exit(directory, caf::exit_reason::user_shutdown);
+    if (server_)
+      caf::anon_send_exit(server_, caf::exit_reason::user_shutdown);
     run();
   }
 
@@ -89,11 +93,27 @@ struct actor_fixture : test_coordinator_fixture<> {
     return std::make_shared<const actors::server_settings>(settings);
   }
 
-  /// The registry, spawned at first use with the settings of that moment.
+  /// The server, spawned at first use with the settings of that moment (so
+  /// that a test may change them first), with its registry and directory.
+  actors::server_actor server() {
+    if (!server_) {
+      server_ = sys.spawn(actors::server, current_settings());
+      run();
+      const auto& state = deref<server_type>(server_).state;
+      registry_ = state.registry;
+      directory_ = state.directory;
+    }
+    return server_;
+  }
+
   actors::session_registry_actor registry() {
-    if (!registry_)
-      registry_ = sys.spawn(actors::session_registry, directory, current_settings());
+    server();
     return registry_;
+  }
+
+  actors::room_directory_actor directory() {
+    server();
+    return directory_;
   }
 
   /// Waits for the answer to `request` after running the system; fails the
@@ -114,7 +134,7 @@ struct actor_fixture : test_coordinator_fixture<> {
     auto connection = sys.spawn(recorder);
     connections.emplace_back(connection);
     auto session_handle =
-      sys.spawn(actors::session, id, "token-" + id, registry(), directory, current_settings());
+      sys.spawn(actors::session, id, "token-" + id, registry(), directory(), current_settings());
     sessions.emplace_back(session_handle);
     handoff(session_handle, actors::start_atom_v, connection, std::string{});
     return peer{std::move(id), connection, session_handle, "token-" + id, {}};
@@ -170,7 +190,7 @@ struct actor_fixture : test_coordinator_fixture<> {
   std::uint64_t room_count() {
     auto& state =
       deref<caf::stateful_actor<actors::room_directory_state, actors::room_directory_actor::base>>(
-        directory)
+        directory())
         .state;
     return state.rooms.size();
   }
@@ -199,12 +219,15 @@ struct actor_fixture : test_coordinator_fixture<> {
   }
 
   actors::server_settings settings;
-  actors::room_directory_actor directory;
   std::vector<actors::connection_actor> connections;
   std::vector<actors::session_actor> sessions;
 
 private:
+  using server_type = caf::stateful_actor<actors::server_state, actors::server_actor::base>;
+
+  actors::server_actor server_;
   actors::session_registry_actor registry_;
+  actors::room_directory_actor directory_;
 };
 
 inline std::string type_of(const boost::json::object& frame) {

@@ -231,7 +231,7 @@ CAF_TEST(a relay ack comes before the reply to a later request about another roo
   CAF_MESSAGE("room q gets to answer before room r, if it was asked");
   auto q =
     deref<caf::stateful_actor<actors::room_directory_state, actors::room_directory_actor::base>>(
-      directory)
+      directory())
       .state.rooms.at("q");
   if (sched.prioritize(q))
     sched.run_once();

@@ -27,6 +27,9 @@ public:
 
   void abort() override { aborted = true; }
 
+  [[nodiscard]] const std::string& remote_address() const override { return address; }
+
+  std::string address = "127.0.0.1:50000";
   std::vector<boost::json::object> frames;
   int pings = 0;
   std::string last_ping;
@@ -43,8 +46,7 @@ struct connection_fixture : actor_fixture {
 
   void start() {
     socket = std::make_shared<memory_transport>();
-    connection =
-      sys.spawn(actors::connection, socket, registry(), current_settings(), std::string{});
+    connection = sys.spawn(actors::connection, socket, server(), current_settings(), std::string{});
     connections.emplace_back(connection);
     run();
   }

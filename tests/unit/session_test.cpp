@@ -58,7 +58,7 @@ struct session_fixture : actor_fixture {
   actors::room_actor room_of(const std::string& room_id) {
     using directory_actor =
       caf::stateful_actor<actors::room_directory_state, actors::room_directory_actor::base>;
-    return deref<directory_actor>(directory).state.rooms.at(room_id);
+    return deref<directory_actor>(directory()).state.rooms.at(room_id);
   }
 
   std::size_t closes_of(const peer& who) {

@@ -1,0 +1,35 @@
+// The INSPECT GATE actor: what signal-server publishes on the inspect port.
+// It passes an inspector's query to the server only with the inspect token.
+#pragma once
+
+#include "actors/interfaces.hpp"
+
+#include <caf/typed_event_based_actor.hpp>
+
+#include <string>
+
+namespace signaling::actors {
+
+struct inspect_gate_state {
+  static constexpr const char* name = "inspect-gate";
+
+  /// Whether `presented` is the inspect token (in constant time, so timing
+  /// tells a guesser nothing).
+  [[nodiscard]] bool admits(const std::string& presented) const;
+
+  /// Passes `query` to the server, or refuses it with UNAUTHORIZED.
+  caf::result<caf::settings> pass(const std::string& presented, inspect_query& query);
+
+  inspect_gate_actor::pointer self = nullptr;
+
+  server_actor server;
+
+  std::string token;
+};
+
+/// `token` must not be empty: the gate admits no one without one.
+inspect_gate_actor::behavior_type
+inspect_gate(inspect_gate_actor::stateful_pointer<inspect_gate_state> self, server_actor server,
+             std::string token);
+
+} // namespace signaling::actors

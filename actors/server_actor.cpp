@@ -1,0 +1,273 @@
+// The SERVER actor: connections, the drain, and the inspector's answers.
+#include "actors/server_actor.hpp"
+
+#include "actors/clock.hpp"
+#include "actors/connection_actor.hpp"
+#include "actors/log.hpp"
+#include "actors/metrics.hpp"
+#include "actors/room_actor.hpp"
+#include "actors/room_directory_actor.hpp"
+#include "actors/session_actor.hpp"
+#include "actors/session_registry_actor.hpp"
+#include "actors/status.hpp"
+
+#include <caf/spawn_options.hpp>
+
+#include <algorithm>
+#include <map>
+#include <memory>
+
+namespace signaling::actors {
+
+namespace {
+
+/// An integer field of a status tree; 0 when absent.
+std::int64_t integer_of(const caf::settings& status, std::string_view key) {
+  return caf::get_or(status, key, std::int64_t{0});
+}
+
+std::string string_of(const caf::settings& status, std::string_view key) {
+  return caf::get_or(status, key, std::string{});
+}
+
+/// Every live actor of the node but the server: what the summary counts and
+/// what `actors` lists.
+struct census {
+  std::vector<caf::settings> actors;
+
+  [[nodiscard]] std::map<std::string, std::int64_t> count_by(std::string_view key) const {
+    std::map<std::string, std::int64_t> result;
+    for (const auto& status : actors)
+      ++result[string_of(status, key)];
+    return result;
+  }
+};
+
+caf::settings to_settings(const std::map<std::string, std::int64_t>& counts) {
+  caf::settings result;
+  for (const auto& [key, count] : counts)
+    caf::put(result, key, count);
+  return result;
+}
+
+} // namespace
+
+// -- connections ----------------------------------------------------------------
+
+caf::delegated<session_handoff> server_state::start(connection_actor connection,
+                                                    std::string upgrade_token) {
+  self->monitor(connection);
+  connections.emplace(connection.address(), connection);
+  // A connection that slipped in while draining is told at once; it handles
+  // the shutdown once its session is there.
+  if (draining)
+    self->send(connection, shutdown_atom_v);
+  return self->delegate(registry, start_atom_v, std::move(connection), std::move(upgrade_token));
+}
+
+void server_state::forget(const caf::actor_addr& connection) {
+  connections.erase(connection);
+  if (draining && connections.empty())
+    end_drain();
+}
+
+// -- shutdown -------------------------------------------------------------------
+
+caf::result<caf::ok_atom> server_state::drain() {
+  log(log_level::info, "shutdown", {{"openConnections", std::to_string(connections.size())}});
+  if (connections.empty())
+    return caf::ok_atom_v;
+  for (const auto& [address, connection] : connections)
+    self->send(connection, shutdown_atom_v);
+  draining = self->make_response_promise<caf::ok_atom>();
+  self->delayed_send(self, std::chrono::milliseconds{settings->drain_ms}, drain_atom_v);
+  return *draining;
+}
+
+void server_state::end_drain() {
+  if (!draining)
+    return;
+  if (!connections.empty())
+    log(log_level::info, "drain-timed-out",
+        {{"openConnections", std::to_string(connections.size())}});
+  draining->deliver(caf::ok_atom_v);
+  draining.reset();
+}
+
+void server_state::end_all(const caf::error& reason) {
+  for (const auto& [address, connection] : connections)
+    self->send_exit(connection, reason);
+  self->quit(reason);
+}
+
+// -- inspection -----------------------------------------------------------------
+
+caf::settings server_state::status() const {
+  auto result = status_header(self);
+  caf::put(result, "node", caf::to_string(self->node()));
+  caf::put(result, "startedAt", started_at);
+  caf::put(result, "uptimeSeconds", (now_ms() - started_at) / 1000);
+  caf::put(result, "connections", static_cast<std::int64_t>(connections.size()));
+  caf::put(result, "draining", draining.has_value());
+  return result;
+}
+
+void server_state::sample_rates() {
+  const auto& metrics = server_metrics::instance();
+  auto frames = metrics.frames_received_total.load(std::memory_order_relaxed);
+  auto relayed = metrics.messages_relayed_total.load(std::memory_order_relaxed);
+  auto seconds = std::chrono::duration<double>{rate_interval}.count();
+  rates.frames_received_per_second = static_cast<double>(frames - rates.frames_received) / seconds;
+  rates.messages_relayed_per_second =
+    static_cast<double>(relayed - rates.messages_relayed) / seconds;
+  rates.frames_received = frames;
+  rates.messages_relayed = relayed;
+  self->delayed_send(self, rate_interval, sample_atom_v);
+}
+
+namespace {
+
+using settings_promise = caf::typed_response_promise<caf::settings>;
+
+/// Asks the registry and the directory for their actors, then every actor of
+/// the node for its status; calls `done` with them.
+template <class Done>
+void take_census(server_state& state, settings_promise promise, Done done) {
+  auto* self = state.self;
+  auto fail = [promise](caf::error& reason) mutable { promise.deliver(std::move(reason)); };
+  self->request(state.registry, status_timeout, list_atom_v)
+    .then(
+      [&state, self, promise, fail, done](std::vector<session_actor>& sessions) mutable {
+        self->request(state.directory, status_timeout, list_atom_v)
+          .then(
+            [&state, self, sessions = std::move(sessions), done](std::vector<room_actor>& rooms) {
+              std::vector<connection_actor> connections;
+              connections.reserve(state.connections.size());
+              for (const auto& [address, connection] : state.connections)
+                connections.emplace_back(connection);
+              std::vector<status_target> targets;
+              add_targets(targets, connections, connection_state::name);
+              add_targets(targets, sessions, session_state::name);
+              add_targets(targets, rooms, room_state::name);
+              add_targets(targets, std::vector{state.registry}, session_registry_state::name);
+              add_targets(targets, std::vector{state.directory}, room_directory_state::name);
+              collect_status(self, targets, [done](std::vector<caf::settings> answers) mutable {
+                done(census{std::move(answers)});
+              });
+            },
+            fail);
+      },
+      fail);
+}
+
+} // namespace
+
+caf::result<caf::settings> server_state::answer(const inspect_query& query) {
+  auto promise = self->make_response_promise<caf::settings>();
+  switch (query.command) {
+    case inspect_command::summary:
+      take_census(*this, promise, [this, promise](census found) mutable {
+        auto result = status();
+        caf::put(result, "actors", to_settings(found.count_by("kind")));
+        std::map<std::string, std::int64_t> sessions;
+        std::int64_t rooms = 0;
+        std::int64_t members = 0;
+        std::int64_t deepest = integer_of(result, "mailbox");
+        std::int64_t unresponsive = 0;
+        for (const auto& actor : found.actors) {
+          auto kind = string_of(actor, "kind");
+          if (kind == session_state::name)
+            ++sessions[string_of(actor, "state")];
+          if (kind == room_state::name) {
+            ++rooms;
+            if (auto list = caf::get_if<caf::config_value::list>(&actor, "members"))
+              members += static_cast<std::int64_t>(list->size());
+          }
+          deepest = std::max(deepest, integer_of(actor, "mailbox"));
+          if (caf::get_or(actor, "unresponsive", false))
+            ++unresponsive;
+        }
+        caf::put(result, "sessions", to_settings(sessions));
+        caf::put(result, "rooms", rooms);
+        caf::put(result, "members", members);
+        caf::put(result, "deepestMailbox", deepest);
+        caf::put(result, "unresponsiveActors", unresponsive);
+        caf::put(result, "framesReceivedPerSecond", rates.frames_received_per_second);
+        caf::put(result, "messagesRelayedPerSecond", rates.messages_relayed_per_second);
+        promise.deliver(std::move(result));
+      });
+      break;
+    case inspect_command::actors:
+      take_census(*this, promise, [this, promise, top = query.top](census found) mutable {
+        found.actors.emplace_back(status());
+        caf::settings result;
+        caf::put(result, "total", static_cast<std::int64_t>(found.actors.size()));
+        caf::put(result, "byKind", to_settings(found.count_by("kind")));
+        auto deeper = [](const caf::settings& x, const caf::settings& y) {
+          return integer_of(x, "mailbox") > integer_of(y, "mailbox");
+        };
+        std::stable_sort(found.actors.begin(), found.actors.end(), deeper);
+        if (found.actors.size() > top)
+          found.actors.resize(top);
+        caf::put(result, "top", to_list(std::move(found.actors)));
+        promise.deliver(std::move(result));
+      });
+      break;
+    case inspect_command::rooms:
+      self->request(directory, status_timeout, list_atom_v)
+        .then(
+          [this, promise](std::vector<room_actor>& rooms) mutable {
+            std::vector<status_target> targets;
+            add_targets(targets, rooms, room_state::name);
+            collect_status(self, targets, [promise](std::vector<caf::settings> answers) mutable {
+              auto by_id = [](const caf::settings& x, const caf::settings& y) {
+                return string_of(x, "roomId") < string_of(y, "roomId");
+              };
+              std::sort(answers.begin(), answers.end(), by_id);
+              caf::settings result;
+              caf::put(result, "rooms", to_list(std::move(answers)));
+              promise.deliver(std::move(result));
+            });
+          },
+          [promise](caf::error& reason) mutable { promise.deliver(std::move(reason)); });
+      break;
+    case inspect_command::room:
+      self->request(directory, status_timeout, find_atom_v, query.id)
+        .then([this, promise](room_actor& room) mutable { promise.delegate(room, status_atom_v); },
+              [promise](caf::error& reason) mutable { promise.deliver(std::move(reason)); });
+      break;
+    case inspect_command::peer:
+      self->request(registry, status_timeout, find_atom_v, query.id)
+        .then([this, promise](
+                session_actor& session) mutable { promise.delegate(session, status_atom_v); },
+              [promise](caf::error& reason) mutable { promise.deliver(std::move(reason)); });
+      break;
+  }
+  return promise;
+}
+
+server_actor::behavior_type server(server_actor::stateful_pointer<server_state> self,
+                                   settings_ptr settings) {
+  auto& state = self->state;
+  state.settings = settings;
+  state.started_at = now_ms();
+  // Linked: neither can serve without the other, and both end with the
+  // server (the registry ends its sessions then).
+  state.directory = self->spawn<caf::linked>(room_directory);
+  state.registry = self->spawn<caf::linked>(session_registry, state.directory, std::move(settings));
+  self->set_down_handler([self](const caf::down_msg& down) { self->state.forget(down.source); });
+  self->set_exit_handler([self](const caf::exit_msg& exit) { self->state.end_all(exit.reason); });
+  state.sample_rates();
+  return {
+    [self](start_atom, connection_actor& connection, std::string& upgrade_token) {
+      return self->state.start(std::move(connection), std::move(upgrade_token));
+    },
+    [self](shutdown_atom) { return self->state.drain(); },
+    [self](drain_atom) { self->state.end_drain(); },
+    [self](inspect_atom, const inspect_query& query) { return self->state.answer(query); },
+    [self](sample_atom) { self->state.sample_rates(); },
+    [self](status_atom) { return self->state.status(); },
+  };
+}
+
+} // namespace signaling::actors
