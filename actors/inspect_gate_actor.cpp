@@ -12,13 +12,9 @@ bool inspect_gate_state::admits(const std::string& presented) const {
          && CRYPTO_memcmp(presented.data(), token.data(), token.size()) == 0;
 }
 
-caf::result<caf::settings> inspect_gate_state::pass(const std::string& presented,
-                                                    inspect_query& query) {
-  if (!admits(presented)) {
-    log(log_level::warning, "inspect-refused", {{"reason", "wrong or missing inspect token"}});
-    return make_protocol_error(schema::error_code::unauthorized, "wrong or missing inspect token");
-  }
-  return self->delegate(server, inspect_atom_v, std::move(query));
+caf::error inspect_gate_state::refusal() {
+  log(log_level::warning, "inspect-refused", {{"reason", "wrong or missing inspect token"}});
+  return make_protocol_error(schema::error_code::unauthorized, "wrong or missing inspect token");
 }
 
 inspect_gate_actor::behavior_type
@@ -29,7 +25,12 @@ inspect_gate(inspect_gate_actor::stateful_pointer<inspect_gate_state> self, serv
   self->state.token = std::move(token);
   return {
     [self](inspect_atom, const std::string& presented, inspect_query& query) {
-      return self->state.pass(presented, query);
+      return self->state.pass<caf::settings>(presented, inspect_atom_v, std::move(query));
+    },
+    [self](trace_atom, const std::string& presented, std::string& room_id,
+           trace_subscriber_actor& subscriber, bool full) {
+      return self->state.pass<caf::ok_atom>(presented, trace_atom_v, std::move(room_id),
+                                            std::move(subscriber), full);
     },
   };
 }

@@ -7,6 +7,7 @@
 #include <caf/typed_event_based_actor.hpp>
 
 #include <string>
+#include <utility>
 
 namespace signaling::actors {
 
@@ -17,8 +18,16 @@ struct inspect_gate_state {
   /// tells a guesser nothing).
   [[nodiscard]] bool admits(const std::string& presented) const;
 
-  /// Passes `query` to the server, or refuses it with UNAUTHORIZED.
-  caf::result<caf::settings> pass(const std::string& presented, inspect_query& query);
+  /// Passes `xs...` to the server, or refuses them with UNAUTHORIZED.
+  template <class Result, class... Ts>
+  caf::result<Result> pass(const std::string& presented, Ts&&... xs) {
+    if (!admits(presented))
+      return refusal();
+    return self->delegate(server, std::forward<Ts>(xs)...);
+  }
+
+  /// UNAUTHORIZED, logged.
+  [[nodiscard]] static caf::error refusal();
 
   inspect_gate_actor::pointer self = nullptr;
 

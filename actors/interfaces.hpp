@@ -113,6 +113,9 @@ typename Inspector::result_type inspect(Inspector& f, session_handoff& x) {
   return f(caf::meta::type_name("session_handoff"), x.session, x.peer_id, x.connected);
 }
 
+/// A TRACE SUBSCRIBER (signal-inspect trace): receives a room's events.
+using trace_subscriber_actor = caf::typed_actor<caf::reacts_to<trace_atom, room_trace_event>>;
+
 /// A ROOM: ordered membership, metadata and the one order of its events.
 /// Exits when its last member leaves.
 using room_actor = caf::typed_actor<
@@ -135,7 +138,10 @@ using room_actor = caf::typed_actor<
   caf::reacts_to<relay_atom, schema::relay_request, std::string, std::string, correlation_id>,
   // SESSION: answers once the room has handled every earlier message of the
   // asker, so its relays' acks and errors are out (keeps replies in order).
-  caf::replies_to<sync_atom>::with<caf::ok_atom>>::extend_with<status_client_actor>;
+  caf::replies_to<sync_atom>::with<caf::ok_atom>,
+  // SERVER: send `subscriber` every event of the room from now on, with
+  // relay contents when the flag is set, until it ends or the room closes.
+  caf::reacts_to<trace_atom, trace_subscriber_actor, bool>>::extend_with<status_client_actor>;
 
 /// The ROOM DIRECTORY of this node: room id -> room. Creates rooms on first
 /// join and forgets them when they exit.
@@ -180,14 +186,21 @@ using server_actor = caf::typed_actor<
   caf::reacts_to<drain_atom>,
   // INSPECT GATE: an inspector's query (token checked).
   caf::replies_to<inspect_atom, inspect_query>::with<caf::settings>,
+  // INSPECT GATE: trace the room named (token checked): see room_actor.
+  caf::replies_to<trace_atom, std::string, trace_subscriber_actor, bool>::with<caf::ok_atom>,
   // itself: time to sample the counters behind the summary's rates.
   caf::reacts_to<sample_atom>>::extend_with<status_client_actor>;
 
 /// The INSPECT GATE: the one actor published on the inspect port. Whoever
 /// reaches the port can send it anything, so it answers only queries that
 /// carry the inspect token, and passes them to the server.
-using inspect_gate_actor =
-  caf::typed_actor<caf::replies_to<inspect_atom, std::string, inspect_query>::with<caf::settings>>;
+using inspect_gate_actor = caf::typed_actor<
+  // INSPECTOR: the token, then the query.
+  caf::replies_to<inspect_atom, std::string, inspect_query>::with<caf::settings>,
+  // INSPECTOR: the token, then the room to trace, the subscriber and
+  // whether to include relay contents.
+  caf::replies_to<trace_atom, std::string, std::string, trace_subscriber_actor,
+                  bool>::with<caf::ok_atom>>;
 
 } // namespace signaling::actors
 
@@ -203,6 +216,7 @@ CAF_ADD_TYPE_ID(signaling_actors, (signaling::actors::session_registry_actor))
 CAF_ADD_TYPE_ID(signaling_actors, (signaling::actors::session_handoff))
 CAF_ADD_TYPE_ID(signaling_actors, (signaling::actors::server_actor))
 CAF_ADD_TYPE_ID(signaling_actors, (signaling::actors::inspect_gate_actor))
+CAF_ADD_TYPE_ID(signaling_actors, (signaling::actors::trace_subscriber_actor))
 CAF_ADD_TYPE_ID(signaling_actors, (std::vector<signaling::actors::room_actor>) )
 CAF_ADD_TYPE_ID(signaling_actors, (std::vector<signaling::actors::session_actor>) )
 

@@ -84,6 +84,33 @@ typename Inspector::result_type inspect(Inspector& f, inspect_query& x) {
   return f(caf::meta::type_name("inspect_query"), x.command, x.id, x.top);
 }
 
+/// One event of a room, as `signal-inspect trace` shows it.
+struct room_trace_event {
+  /// When the room handled it (Unix ms).
+  std::int64_t at = 0;
+  /// peer-joined, peer-left, peer-reconnecting, peer-resumed, relay or
+  /// room-closed.
+  std::string event;
+  /// Who joined, left, changed presence or sent the relay.
+  std::string peer_id;
+  /// A relay's recipient; empty: every other member.
+  std::string to;
+  /// A relay's wire type (offer, answer, candidate, message); a leave's
+  /// reason.
+  std::string type;
+  /// A relay's content size in bytes.
+  std::uint64_t size = 0;
+  /// A relay's content when the trace asked for it in full; else only a
+  /// candidate's type ("typ host"), as SDP and addresses stay private.
+  std::string content;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, room_trace_event& x) {
+  return f(caf::meta::type_name("room_trace_event"), x.at, x.event, x.peer_id, x.to, x.type, x.size,
+           x.content);
+}
+
 /// One encoded server message. Fan-out encodes once and every recipient
 /// shares the same immutable text.
 struct text_frame {
@@ -149,6 +176,7 @@ CAF_ADD_TYPE_ID(signaling, (signaling::schema::turn_credentials_request))
 CAF_ADD_TYPE_ID(signaling, (signaling::schema::session_resume_request))
 CAF_ADD_TYPE_ID(signaling, (signaling::actors::inspect_command))
 CAF_ADD_TYPE_ID(signaling, (signaling::actors::inspect_query))
+CAF_ADD_TYPE_ID(signaling, (signaling::actors::room_trace_event))
 
 // Atoms name what a message asks for; at most 10 characters each in 0.17.
 CAF_ADD_ATOM(signaling, signaling::actors, join_atom, "join")
@@ -184,5 +212,6 @@ CAF_ADD_ATOM(signaling, signaling::actors, list_atom, "list")
 CAF_ADD_ATOM(signaling, signaling::actors, inspect_atom, "inspect")
 CAF_ADD_ATOM(signaling, signaling::actors, drain_atom, "drain")
 CAF_ADD_ATOM(signaling, signaling::actors, sample_atom, "sample")
+CAF_ADD_ATOM(signaling, signaling::actors, trace_atom, "trace")
 
 CAF_END_TYPE_ID_BLOCK(signaling)

@@ -6,6 +6,8 @@
 #include "actors/metrics.hpp"
 #include "actors/status.hpp"
 
+#include <algorithm>
+
 namespace signaling::actors {
 
 using schema::error_code;
@@ -28,6 +30,7 @@ caf::result<schema::room_description> room_state::join(schema::peer_description 
   activity.emplace_back();
   log(log_level::debug, "peer-joined",
       {{"roomId", description.room_id}, {"peerId", description.peers.back().peer_id}});
+  trace([&] { return room_trace_event{0, "peer-joined", description.peers.back().peer_id}; });
   return result;
 }
 
@@ -40,9 +43,15 @@ bool room_state::leave(const std::string& peer_id, std::string_view reason) {
   return true;
 }
 
-void room_state::leave(const caf::actor_addr& session) {
+void room_state::on_down(const caf::actor_addr& source) {
+  auto is_source = [&](const tracer& x) { return x.subscriber.address() == source; };
+  auto gone = std::remove_if(tracers.begin(), tracers.end(), is_source);
+  if (gone != tracers.end()) {
+    tracers.erase(gone, tracers.end());
+    return;
+  }
   for (std::size_t index = 0; index < sessions.size(); ++index) {
-    if (sessions[index].address() == session) {
+    if (sessions[index].address() == source) {
       remove_at(index, schema::leave_reason_left);
       return;
     }
@@ -53,8 +62,11 @@ void room_state::announce(const std::string& peer_id, schema::peer_presence pres
   auto index = index_of(peer_id);
   if (index < 0)
     return;
-  activity[static_cast<std::size_t>(index)].reconnecting =
-    presence == schema::peer_presence::reconnecting;
+  auto reconnecting = presence == schema::peer_presence::reconnecting;
+  activity[static_cast<std::size_t>(index)].reconnecting = reconnecting;
+  trace([&] {
+    return room_trace_event{0, reconnecting ? "peer-reconnecting" : "peer-resumed", peer_id};
+  });
   auto event = text_frame::make(
     encode(schema::peer_presence_event{description.room_id, peer_id, presence}, envelope_now()));
   broadcast(event, index);
@@ -89,12 +101,21 @@ void room_state::relay(schema::relay_request& request, const std::string& from,
       return;
     }
   }
+  ++relays;
+  ++activity[static_cast<std::size_t>(sender)].relayed;
+  trace([&] {
+    return room_trace_event{0,
+                            "relay",
+                            from,
+                            request.to,
+                            std::string{request_type},
+                            request.content_json.size(),
+                            request.content_json};
+  });
   auto frame =
     text_frame::make(encode(schema::relay_event{request.kind, description.room_id, from,
                                                 from_user_id, std::move(request.content_json)},
                             envelope_now()));
-  ++relays;
-  ++activity[static_cast<std::size_t>(sender)].relayed;
   std::uint64_t delivered = 1;
   if (target >= 0)
     self->send(sessions[static_cast<std::size_t>(target)], deliver_atom_v, frame);
@@ -125,6 +146,7 @@ caf::settings room_state::status() const {
   caf::put(result, "createdAt", description.created_at);
   caf::put(result, "maxPeers", static_cast<std::int64_t>(description.max_peers));
   caf::put(result, "relays", static_cast<std::int64_t>(relays));
+  caf::put(result, "tracers", static_cast<std::int64_t>(tracers.size()));
   caf::config_value::list members;
   for (std::size_t index = 0; index < description.peers.size(); ++index) {
     const auto& peer = description.peers[index];
@@ -140,6 +162,24 @@ caf::settings room_state::status() const {
   }
   caf::put(result, "members", std::move(members));
   return result;
+}
+
+void room_state::add_tracer(trace_subscriber_actor subscriber, bool full) {
+  self->monitor(subscriber);
+  tracers.push_back({std::move(subscriber), full});
+}
+
+std::string room_state::redacted(std::string_view type, std::string_view content) {
+  if (type != schema::type_name(schema::relay_kind::ice_candidate))
+    return {};
+  // "candidate:... typ host ...": the type says how peers try to meet; the
+  // addresses around it are private.
+  auto at = content.find(" typ ");
+  if (at == std::string_view::npos)
+    return {};
+  auto rest = content.substr(at + 1);
+  auto end = rest.find_first_of(" \"", 4);
+  return std::string{rest.substr(0, end)};
 }
 
 std::ptrdiff_t room_state::index_of(const std::string& peer_id) const {
@@ -158,9 +198,12 @@ void room_state::remove_at(std::size_t index, std::string_view reason) {
   auto event = text_frame::make(
     encode(schema::peer_left_event{description.room_id, peer_id, reason}, envelope_now()));
   broadcast(event, -1);
+  trace([&] { return room_trace_event{0, "peer-left", peer_id, {}, std::string{reason}}; });
   // A room lives exactly as long as it has members.
-  if (sessions.empty())
+  if (sessions.empty()) {
+    trace([] { return room_trace_event{0, "room-closed"}; });
     self->quit();
+  }
 }
 
 std::uint64_t room_state::broadcast(const text_frame& frame, std::ptrdiff_t except) {
@@ -179,7 +222,7 @@ room_actor::behavior_type room(room_actor::stateful_pointer<room_state> self,
   auto& state = self->state;
   state.self = self;
   state.description = std::move(initial);
-  self->set_down_handler([self](const caf::down_msg& down) { self->state.leave(down.source); });
+  self->set_down_handler([self](const caf::down_msg& down) { self->state.on_down(down.source); });
   return {
     [self](join_atom, schema::peer_description& peer, session_actor& session) {
       return self->state.join(std::move(peer), std::move(session));
@@ -205,6 +248,9 @@ room_actor::behavior_type room(room_actor::stateful_pointer<room_state> self,
       self->state.relay(request, from, from_user_id, correlation);
     },
     [](sync_atom) { return caf::ok_atom_v; },
+    [self](trace_atom, trace_subscriber_actor& subscriber, bool full) {
+      self->state.add_tracer(std::move(subscriber), full);
+    },
     [self](status_atom) { return self->state.status(); },
   };
 }

@@ -2,10 +2,13 @@
 // of the room passes through it, which gives all members one order.
 #pragma once
 
+#include "actors/clock.hpp"
 #include "actors/interfaces.hpp"
 
 #include <caf/typed_event_based_actor.hpp>
 
+#include <string>
+#include <string_view>
 #include <vector>
 
 namespace signaling::actors {
@@ -36,8 +39,8 @@ struct room_state {
   /// Tells the other members that the peer's connection was lost or resumed.
   void announce(const std::string& peer_id, schema::peer_presence presence);
 
-  /// Removes the member whose session died.
-  void leave(const caf::actor_addr& session);
+  /// Removes the member whose session died, or the tracer that ended.
+  void on_down(const caf::actor_addr& source);
 
   /// Delivers the relay, then sends the sender the ack or the error.
   void relay(schema::relay_request& request, const std::string& from,
@@ -50,6 +53,29 @@ struct room_state {
 
   /// The room with its members in join order, each with its activity.
   [[nodiscard]] caf::settings status() const;
+
+  /// Sends `subscriber` every event from now on (relay contents if `full`).
+  void add_tracer(trace_subscriber_actor subscriber, bool full);
+
+  /// Sends an event to every tracer; relays fill the event only when there
+  /// is one (`make` is called then), so tracing costs nothing otherwise.
+  template <class Make>
+  void trace(Make make) {
+    if (tracers.empty())
+      return;
+    room_trace_event event = make();
+    event.at = now_ms();
+    for (const auto& tracer : tracers) {
+      auto copy = event;
+      if (!tracer.full && copy.event == "relay")
+        copy.content = redacted(copy.type, copy.content);
+      self->send(tracer.subscriber, trace_atom_v, std::move(copy));
+    }
+  }
+
+  /// What a trace without --full shows of a relay's content: a candidate's
+  /// type, nothing of SDP or messages.
+  [[nodiscard]] static std::string redacted(std::string_view type, std::string_view content);
 
   // -- utility -----------------------------------------------------------------
 
@@ -73,6 +99,14 @@ struct room_state {
 
   /// Messages relayed through the room (one per relay, not per recipient).
   std::uint64_t relays = 0;
+
+  struct tracer {
+    trace_subscriber_actor subscriber;
+    bool full = false;
+  };
+
+  /// Inspectors tracing the room; each ends when its subscriber does.
+  std::vector<tracer> tracers;
 };
 
 /// Spawned by the room directory with the settings of the creating join.

@@ -168,6 +168,7 @@ caf::result<caf::settings> server_state::answer(const inspect_query& query) {
     case inspect_command::summary:
       take_census(*this, promise, [this, promise](census found) mutable {
         auto result = status();
+        found.actors.emplace_back(result);
         caf::put(result, "actors", to_settings(found.count_by("kind")));
         std::map<std::string, std::int64_t> sessions;
         std::int64_t rooms = 0;
@@ -180,8 +181,8 @@ caf::result<caf::settings> server_state::answer(const inspect_query& query) {
             ++sessions[string_of(actor, "state")];
           if (kind == room_state::name) {
             ++rooms;
-            if (auto list = caf::get_if<caf::config_value::list>(&actor, "members"))
-              members += static_cast<std::int64_t>(list->size());
+            if (auto list = caf::get_if(&actor, "members"))
+              members += static_cast<std::int64_t>(caf::get<caf::config_value::list>(*list).size());
           }
           deepest = std::max(deepest, integer_of(actor, "mailbox"));
           if (caf::get_or(actor, "unresponsive", false))
@@ -246,6 +247,19 @@ caf::result<caf::settings> server_state::answer(const inspect_query& query) {
   return promise;
 }
 
+caf::result<caf::ok_atom> server_state::trace(const std::string& room_id,
+                                              trace_subscriber_actor subscriber, bool full) {
+  auto promise = self->make_response_promise<caf::ok_atom>();
+  self->request(directory, status_timeout, find_atom_v, room_id)
+    .then(
+      [this, promise, subscriber, full](room_actor& room) mutable {
+        self->send(room, trace_atom_v, std::move(subscriber), full);
+        promise.deliver(caf::ok_atom_v);
+      },
+      [promise](caf::error& reason) mutable { promise.deliver(std::move(reason)); });
+  return promise;
+}
+
 server_actor::behavior_type server(server_actor::stateful_pointer<server_state> self,
                                    settings_ptr settings) {
   auto& state = self->state;
@@ -265,6 +279,9 @@ server_actor::behavior_type server(server_actor::stateful_pointer<server_state> 
     [self](shutdown_atom) { return self->state.drain(); },
     [self](drain_atom) { self->state.end_drain(); },
     [self](inspect_atom, const inspect_query& query) { return self->state.answer(query); },
+    [self](trace_atom, const std::string& room_id, trace_subscriber_actor& subscriber, bool full) {
+      return self->state.trace(room_id, std::move(subscriber), full);
+    },
     [self](sample_atom) { self->state.sample_rates(); },
     [self](status_atom) { return self->state.status(); },
   };

@@ -60,6 +60,11 @@ struct server_state {
   /// Answers an inspector's query from the status of the actors it names.
   caf::result<caf::settings> answer(const inspect_query& query);
 
+  /// Has the room `room_id` send `subscriber` its events; answers once it
+  /// does, or ROOM_NOT_FOUND.
+  caf::result<caf::ok_atom> trace(const std::string& room_id, trace_subscriber_actor subscriber,
+                                  bool full);
+
   /// Samples the counters behind the summary's rates.
   void sample_rates();
 

@@ -47,7 +47,8 @@ void session_registry_state::forget(const caf::actor_addr& session) {
 caf::result<session_actor> session_registry_state::find(const std::string& peer_id) const {
   if (auto i = peers.find(peer_id); i != peers.end())
     return i->second;
-  return session_not_found_error();
+  return make_protocol_error(schema::error_code::session_not_found,
+                             "no peer '" + peer_id + "' on this node");
 }
 
 std::vector<session_actor> session_registry_state::list() const {

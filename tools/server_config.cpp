@@ -139,7 +139,8 @@ server_config::server_config() {
     .add(turn_secret_file, "turn-secret-file",
          "file holding coturn's static-auth-secret, to sign TURN credentials")
     .add(turn_ttl_s, "turn-ttl-s", "lifetime of TURN credentials in seconds")
-    .add(inspect_port, "inspect-port", "port for signal-inspect (CAF network layer); 0: off")
+    .add(inspect_port, "inspect-port",
+         "port for signal-inspect (CAF network layer; 0: any free port); off unless given")
     .add(inspect_bind, "inspect-bind", "address the inspect port listens on")
     .add(inspect_token_file, "inspect-token-file",
          "file holding the token signal-inspect must present (needed with --inspect-port)");
@@ -189,9 +190,11 @@ std::optional<std::string> server_config::validate() const {
     return "--handshake-timeout-ms must be at least 100";
   if (limits.max_connections_per_ip < 1)
     return "--max-connections-per-ip must be at least 1";
-  if (inspect_port != 0 && inspect_token_file.empty())
+  if (inspect_port < -1 || inspect_port > 65535)
+    return "--inspect-port must be a port number (0: any free port)";
+  if (inspect_enabled() && inspect_token_file.empty())
     return "--inspect-port needs --inspect-token-file (the inspector sees every peer)";
-  if (inspect_port == 0 && !inspect_token_file.empty())
+  if (!inspect_enabled() && !inspect_token_file.empty())
     return "--inspect-token-file needs --inspect-port";
   return std::nullopt;
 }

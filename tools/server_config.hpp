@@ -65,8 +65,11 @@ public:
 
   // -- the inspector ------------------------------------------------------------
 
-  /// Port of the inspect gate, over CAF's network layer; 0: off.
-  std::uint16_t inspect_port = 0;
+  /// Port of the inspect gate, over CAF's network layer; 0: any free port
+  /// (logged); absent (-1): off.
+  std::int32_t inspect_port = -1;
+
+  [[nodiscard]] bool inspect_enabled() const noexcept { return inspect_port >= 0; }
   std::string inspect_bind = "127.0.0.1";
   std::string inspect_token_file;
   /// Read from inspect_token_file by load_secrets().

@@ -56,7 +56,7 @@ int main(int argc, char** argv) {
   config.add_message_types<caf::id_block::signaling>();
   config.add_message_types<caf::id_block::signaling_actors>();
   // CAF's network layer, for the inspector (and, later, other nodes).
-  if (config.inspect_port != 0)
+  if (config.inspect_enabled())
     config.load<caf::io::middleman>();
 
   // Actors run on the threads that serve the sockets (net/io_scheduler).
@@ -111,10 +111,10 @@ int main(int argc, char** argv) {
        {"port", std::to_string(listener->port())},
        {"threads", std::to_string(threads.size())}});
 
-  if (config.inspect_port != 0) {
+  if (config.inspect_enabled()) {
     gate = system->spawn(actors::inspect_gate, server, config.inspect_token);
-    auto published =
-      system->middleman().publish(gate, config.inspect_port, config.inspect_bind.c_str(), true);
+    auto published = system->middleman().publish(
+      gate, static_cast<std::uint16_t>(config.inspect_port), config.inspect_bind.c_str(), true);
     if (!published) {
       std::cerr << "signal-server: cannot open the inspect port " << config.inspect_bind << ':'
                 << config.inspect_port << ": " << system->render(published.error()) << '\n';

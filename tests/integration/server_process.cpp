@@ -24,6 +24,8 @@
 #include <cstdlib>
 #include <cstring>
 #include <deque>
+#include <filesystem>
+#include <fstream>
 #include <future>
 #include <sstream>
 
@@ -116,19 +118,20 @@ std::vector<std::string> server_args(std::vector<std::string> flags, bool listen
   return args;
 }
 
-/// The port of a {"event":"listening",...,"port":"N"} line in `output`, or 0.
-std::uint16_t listening_port(const std::string& output) {
+/// The port of a {"event":EVENT,...,"port":"N"} line in `output`, or 0.
+std::uint16_t port_of_event(const std::string& output, std::string_view event = "listening") {
   std::istringstream lines{output};
   std::string line;
+  auto quoted = '"' + std::string{event} + '"';
   while (std::getline(lines, line)) {
-    if (line.find("\"listening\"") == std::string::npos)
+    if (line.find(quoted) == std::string::npos)
       continue;
     std::error_code ec;
     auto value = json::parse(line, ec);
     if (ec || !value.is_object())
       continue;
     const auto& object = value.get_object();
-    if (text_of(object, "event") != "listening")
+    if (text_of(object, "event") != event)
       continue;
     auto port = text_of(object, "port");
     if (!port.empty())
@@ -172,17 +175,28 @@ server_process::server_process(std::vector<std::string> flags, const char* file,
   auto deadline = std::chrono::steady_clock::now() + 10s;
   std::unique_lock<std::mutex> guard{mutex_};
   while (port_ == 0 && !output_closed_) {
-    port_ = listening_port(output_);
+    port_ = port_of_event(output_);
     if (port_ != 0 || output_changed_.wait_until(guard, deadline) == std::cv_status::timeout)
       break;
   }
   if (port_ == 0)
-    port_ = listening_port(output_);
+    port_ = port_of_event(output_);
   if (port_ == 0) {
     auto output = output_;
     guard.unlock();
     report_failure(file, line,
                    "signal-server printed no listening line within 10 s; output:\n" + tail(output));
+  }
+}
+
+std::uint16_t server_process::inspect_port(ms timeout) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  std::unique_lock<std::mutex> guard{mutex_};
+  for (;;) {
+    if (auto port = port_of_event(output_, "inspect-listening"); port != 0)
+      return port;
+    if (output_closed_ || output_changed_.wait_until(guard, deadline) == std::cv_status::timeout)
+      return port_of_event(output_, "inspect-listening");
   }
 }
 
@@ -267,11 +281,15 @@ std::string server_process::output() const {
 }
 
 run_result run_server_to_exit(std::vector<std::string> flags, ms timeout) {
+  return run_to_exit(server_args(std::move(flags), false), timeout);
+}
+
+run_result run_to_exit(std::vector<std::string> args, ms timeout) {
   run_result result;
   int fd = -1;
-  auto pid = spawn(server_args(std::move(flags), false), fd);
+  auto pid = spawn(args, fd);
   if (pid < 0) {
-    result.output = "cannot start signal-server";
+    result.output = "cannot start " + args.front();
     return result;
   }
   // Read to EOF on a thread so a server that never exits cannot hang us.
@@ -304,6 +322,24 @@ run_result run_server_to_exit(std::vector<std::string> flags, ms timeout) {
   result.exit_code = decode_status(status);
   result.output = output.get();
   return result;
+}
+
+// -- files ---------------------------------------------------------------------
+
+temporary_file::temporary_file(const std::string& content) {
+  char name[] = "/tmp/signal-test-XXXXXX";
+  auto fd = ::mkstemp(name);
+  if (fd < 0)
+    report_failure(__FILE__, __LINE__, std::string{"mkstemp: "} + std::strerror(errno));
+  else
+    ::close(fd);
+  path = name;
+  std::ofstream{path} << content << '\n';
+}
+
+temporary_file::~temporary_file() {
+  std::error_code ignored;
+  std::filesystem::remove(path, ignored);
 }
 
 // -- HTTP ----------------------------------------------------------------------

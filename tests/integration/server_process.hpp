@@ -43,6 +43,10 @@ public:
 
   [[nodiscard]] pid_t pid() const noexcept { return pid_; }
 
+  /// The port of its "inspect-listening" line (with --inspect-port), waited
+  /// for up to `timeout`; 0 if none came.
+  std::uint16_t inspect_port(ms timeout = 5s);
+
   /// Sends `signal` to the process (if it still runs).
   void signal(int signal);
 
@@ -83,6 +87,20 @@ struct run_result {
 };
 
 run_result run_server_to_exit(std::vector<std::string> flags, ms timeout = 10s);
+
+/// Runs `args` (the binary first) until it exits, bounded by `timeout`
+/// (then SIGKILL).
+run_result run_to_exit(std::vector<std::string> args, ms timeout = 10s);
+
+/// A file holding `content`, removed with the object.
+struct temporary_file {
+  explicit temporary_file(const std::string& content);
+  temporary_file(const temporary_file&) = delete;
+  temporary_file& operator=(const temporary_file&) = delete;
+  ~temporary_file();
+
+  std::string path;
+};
 
 /// One HTTP exchange on 127.0.0.1:`port`, bounded by `timeout`.
 struct http_result {

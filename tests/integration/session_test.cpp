@@ -27,22 +27,6 @@ std::string token_of(const ws_client& client) {
   return text_of(payload_of(client.connected()), "resumeToken");
 }
 
-/// A file holding `content`, removed with the object.
-struct temporary_file {
-  explicit temporary_file(const std::string& content) {
-    char name[] = "/tmp/signal-secret-XXXXXX";
-    auto fd = mkstemp(name);
-    CAF_REQUIRE(fd >= 0);
-    close(fd);
-    path = name;
-    std::ofstream{path} << content << '\n';
-  }
-
-  ~temporary_file() { std::filesystem::remove(path); }
-
-  std::string path;
-};
-
 /// The output of `command` (bounded by the command itself); empty on failure.
 std::string output_of(const std::string& command) {
   std::unique_ptr<FILE, decltype(&pclose)> pipe{popen(command.c_str(), "r"), pclose};
