@@ -76,7 +76,7 @@ caf::result<caf::settings> session_state::status_with_connection() {
     caf::put(result, "connection", std::move(connection_status));
     promise.deliver(std::move(result));
   };
-  self->request(connection, status_timeout, status_atom_v)
+  self->request(connection, nested_status_timeout, status_atom_v)
     .then(
       [answer](caf::settings& connection_status) mutable { answer(std::move(connection_status)); },
       [answer](caf::error& reason) mutable { answer(unresponsive_status("connection", reason)); });

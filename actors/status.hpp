@@ -22,6 +22,10 @@ namespace signaling::actors {
 /// late, and the inspector shows it as unresponsive rather than wait.
 constexpr auto status_timeout = std::chrono::seconds{2};
 
+/// How long an actor whose status includes another's waits for it: less
+/// than its own asker waits, so that it still answers in time.
+constexpr auto nested_status_timeout = status_timeout / 2;
+
 /// What every status starts with: the actor's kind (its state's name), id
 /// and mailbox depth. Call from inside the actor (the mailbox is its own).
 template <class Self>

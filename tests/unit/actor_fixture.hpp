@@ -140,12 +140,18 @@ struct actor_fixture : test_coordinator_fixture<> {
     return peer{std::move(id), connection, session_handle, "token-" + id, {}};
   }
 
-  /// A peer as a new connection gets one: created by the registry, with a
-  /// random id and a resume token the registry knows.
+  /// A peer as a new connection gets one: started by the server, which
+  /// keeps the connection, and created by the registry, with a random id and
+  /// a resume token the registry knows.
   peer connect(std::string upgrade_token = {}) {
-    auto connection = sys.spawn(recorder);
+    return connect(sys.spawn(recorder), std::move(upgrade_token));
+  }
+
+  /// A peer whose connection is `connection` (a recorder or another
+  /// stand-in).
+  peer connect(actors::connection_actor connection, std::string upgrade_token = {}) {
     connections.emplace_back(connection);
-    auto started = handoff(registry(), actors::start_atom_v, connection, std::move(upgrade_token));
+    auto started = handoff(server(), actors::start_atom_v, connection, std::move(upgrade_token));
     sessions.emplace_back(started.session);
     auto connected = parse_frame(*started.connected.text).at("payload").as_object();
     auto token = std::string{connected.at("resumeToken").as_string()};
