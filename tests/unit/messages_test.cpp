@@ -136,6 +136,10 @@ actors::auth_deadline sample(tag<actors::auth_deadline>, stand_ins&) {
   return actors::auth_deadline::expired;
 }
 
+actors::room_trace_event sample(tag<actors::room_trace_event>, stand_ins&) {
+  return {1'796'000'000'000, "relay", "p1", "p2", "ice:candidate", 61, "typ host"};
+}
+
 actors::inspect_query sample(tag<actors::inspect_query>, stand_ins&) {
   return {actors::inspect_command::room, "lobby", 3};
 }
@@ -399,6 +403,7 @@ CAF_TEST(every signature of every interface crosses the wire) {
   n += check_interface<actors::session_registry_actor>("session_registry_actor");
   n += check_interface<actors::server_actor>("server_actor");
   n += check_interface<actors::inspect_gate_actor>("inspect_gate_actor");
+  n += check_interface<actors::trace_subscriber_actor>("trace_subscriber_actor");
   CAF_MESSAGE(n << " signatures in all");
 }
 
