@@ -200,17 +200,24 @@ std::string text_of(const caf::settings& xs, std::string_view key) {
   return caf::to_string(i->second);
 }
 
-/// A Unix time in ms as UTC, to the second.
-std::string time_of(const caf::settings& xs, std::string_view key) {
-  auto ms = caf::get_or(xs, key, std::int64_t{0});
+/// A Unix time in ms as UTC: the date and time to the second, or (for a
+/// trace's lines) the time to the millisecond.
+std::string format_time(std::int64_t ms, bool precise = false) {
   if (ms == 0)
     return "-";
   std::time_t seconds = ms / 1000;
   std::tm utc{};
   gmtime_r(&seconds, &utc);
   std::ostringstream out;
-  out << std::put_time(&utc, "%Y-%m-%dT%H:%M:%SZ");
+  if (precise)
+    out << std::put_time(&utc, "%H:%M:%S.") << std::setw(3) << std::setfill('0') << ms % 1000;
+  else
+    out << std::put_time(&utc, "%Y-%m-%dT%H:%M:%SZ");
   return out.str();
+}
+
+std::string time_of(const caf::settings& xs, std::string_view key) {
+  return format_time(caf::get_or(xs, key, std::int64_t{0}));
 }
 
 /// The value of type T at `key` in `xs`, or null (without the copy that
@@ -409,9 +416,7 @@ void print_event(std::ostream& out, const actors::room_trace_event& event, bool 
     out << boost::json::serialize(line) << std::endl;
     return;
   }
-  caf::settings at;
-  caf::put(at, "at", event.at);
-  out << time_of(at, "at") << "  " << event.event << "  "
+  out << format_time(event.at, true) << "  " << event.event << "  "
       << (event.peer_id.empty() ? "-" : event.peer_id);
   if (event.event == "relay")
     out << " -> " << (event.to.empty() ? "all" : event.to) << "  " << event.type << "  "
