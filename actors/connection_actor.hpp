@@ -4,6 +4,7 @@
 #pragma once
 
 #include "actors/interfaces.hpp"
+#include "actors/metrics.hpp"
 #include "actors/settings.hpp"
 #include "actors/transport.hpp"
 
@@ -71,7 +72,8 @@ struct connection_state {
 
   // -- frames from the client --------------------------------------------------
 
-  void on_text(const std::string& text);
+  /// A text frame net/ read at `read_at_ns`.
+  void on_text(const std::string& text, std::int64_t read_at_ns);
 
   void on_binary();
 
@@ -132,6 +134,8 @@ struct connection_state {
 
   settings_ptr settings;
 
+  metrics_ptr metrics;
+
   session_registry_actor registry;
 
   /// The peer id of the session, for log lines.
@@ -159,6 +163,7 @@ struct connection_state {
 /// request carried (empty: none).
 connection_actor::behavior_type
 connection(connection_actor::stateful_pointer<connection_state> self, transport_ptr socket,
-           session_registry_actor registry, settings_ptr settings, std::string upgrade_token);
+           session_registry_actor registry, settings_ptr settings, metrics_ptr metrics,
+           std::string upgrade_token);
 
 } // namespace signaling::actors

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "actors/interfaces.hpp"
+#include "actors/metrics.hpp"
 
 #include <caf/typed_event_based_actor.hpp>
 
@@ -52,6 +53,8 @@ struct room_state {
 
   room_actor::pointer self = nullptr;
 
+  metrics_ptr metrics;
+
   /// Members in join order; sessions[i] belongs to description.peers[i].
   schema::room_description description;
   std::vector<session_actor> sessions;
@@ -59,6 +62,6 @@ struct room_state {
 
 /// Spawned by the room directory with the settings of the creating join.
 room_actor::behavior_type room(room_actor::stateful_pointer<room_state> self,
-                               schema::room_description initial);
+                               schema::room_description initial, metrics_ptr metrics);
 
 } // namespace signaling::actors

@@ -4,6 +4,7 @@
 #pragma once
 
 #include "actors/interfaces.hpp"
+#include "actors/metrics.hpp"
 #include "actors/settings.hpp"
 
 #include <caf/typed_event_based_actor.hpp>
@@ -49,6 +50,8 @@ struct session_registry_state {
 
   settings_ptr settings;
 
+  metrics_ptr metrics;
+
   std::unordered_map<std::string, session_actor> sessions;
 
   /// The reverse of `sessions`, to forget a session from its down_msg.
@@ -57,6 +60,6 @@ struct session_registry_state {
 
 session_registry_actor::behavior_type
 session_registry(session_registry_actor::stateful_pointer<session_registry_state> self,
-                 room_directory_actor directory, settings_ptr settings);
+                 room_directory_actor directory, settings_ptr settings, metrics_ptr metrics);
 
 } // namespace signaling::actors

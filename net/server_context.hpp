@@ -4,6 +4,7 @@
 #pragma once
 
 #include "actors/interfaces.hpp"
+#include "actors/metrics.hpp"
 #include "actors/settings.hpp"
 #include "net/connection_limits.hpp"
 
@@ -60,8 +61,9 @@ private:
 
 struct server_context {
   server_context(caf::actor_system& system, actors::session_registry_actor registry,
-                 actors::settings_ptr settings)
-    : system(system), registry(std::move(registry)), settings(std::move(settings)) {
+                 actors::settings_ptr settings, actors::metrics_ptr metrics)
+    : system(system), registry(std::move(registry)), settings(std::move(settings)),
+      metrics(std::move(metrics)) {
     // nop
   }
 
@@ -69,6 +71,8 @@ struct server_context {
   /// Creates the session of each new connection.
   actors::session_registry_actor registry;
   actors::settings_ptr settings;
+  /// What the sockets count, and what /metrics shows.
+  actors::metrics_ptr metrics;
   /// Origins allowed to open a WebSocket; empty: every origin.
   std::vector<std::string> allowed_origins;
   /// Directory of static files served under /; empty: none.

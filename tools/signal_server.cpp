@@ -97,7 +97,8 @@ int main(int argc, char** argv) {
   // Actors run on the threads that serve the sockets (net/io_scheduler).
   // The threads outlive the actor system, which needs them to wind down.
   net::io_threads threads{config.threads};
-  net::io_scheduler::install(config, threads);
+  auto metrics = std::make_shared<actors::server_metrics>();
+  net::io_scheduler::install(config, threads, metrics);
   auto& control = threads.context(0);
   // Installed first: from here on SIGINT/SIGTERM drain instead of killing.
   asio::signal_set signals{control, SIGINT, SIGTERM};
@@ -105,9 +106,9 @@ int main(int argc, char** argv) {
   system.emplace(config);
   threads.start();
   auto settings = std::make_shared<const actors::server_settings>(config.settings);
-  auto directory = system->spawn(actors::room_directory);
-  auto registry = system->spawn(actors::session_registry, directory, settings);
-  auto context = std::make_shared<net::server_context>(*system, registry, settings);
+  auto directory = system->spawn(actors::room_directory, metrics);
+  auto registry = system->spawn(actors::session_registry, directory, settings, metrics);
+  auto context = std::make_shared<net::server_context>(*system, registry, settings, metrics);
   context->allowed_origins = config.origins();
   context->web_root = config.web_root;
   context->limits = config.limits;
@@ -138,8 +139,8 @@ int main(int argc, char** argv) {
     return 1;
   }
   listener->run();
-  std::make_shared<net::memory_trimmer>(control,
-                                        std::chrono::milliseconds{config.settings.heartbeat_ms})
+  std::make_shared<net::memory_trimmer>(
+    control, std::chrono::milliseconds{config.settings.heartbeat_ms}, metrics)
     ->start();
   log(log_level::info, "listening",
       {{"bind", config.bind},

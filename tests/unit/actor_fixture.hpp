@@ -40,7 +40,7 @@ inline actors::connection_actor::behavior_type
 recorder(actors::connection_actor::stateful_pointer<recorder_state> self) {
   using namespace actors;
   return {
-    [](frame_atom, const std::string&) {},
+    [](frame_atom, const std::string&, std::int64_t) {},
     [](binary_atom) {},
     [](oversized_atom) {},
     [](pong_atom, const std::string&) {},
@@ -68,7 +68,7 @@ struct actor_fixture : test_coordinator_fixture<> {
     boost::json::object connected;
   };
 
-  actor_fixture() { directory = sys.spawn(actors::room_directory); }
+  actor_fixture() { directory = sys.spawn(actors::room_directory, metrics); }
 
   // Rooms and sessions hold each other's handles, and a session outlives its
   // connection for the grace, so the system would wait forever for them:
@@ -92,7 +92,7 @@ struct actor_fixture : test_coordinator_fixture<> {
   /// The registry, spawned at first use with the settings of that moment.
   actors::session_registry_actor registry() {
     if (!registry_)
-      registry_ = sys.spawn(actors::session_registry, directory, current_settings());
+      registry_ = sys.spawn(actors::session_registry, directory, current_settings(), metrics);
     return registry_;
   }
 
@@ -113,8 +113,8 @@ struct actor_fixture : test_coordinator_fixture<> {
   peer make_peer(std::string id) {
     auto connection = sys.spawn(recorder);
     connections.emplace_back(connection);
-    auto session_handle =
-      sys.spawn(actors::session, id, "token-" + id, registry(), directory, current_settings());
+    auto session_handle = sys.spawn(actors::session, id, "token-" + id, registry(), directory,
+                                    current_settings(), metrics);
     sessions.emplace_back(session_handle);
     handoff(session_handle, actors::start_atom_v, connection, std::string{});
     return peer{std::move(id), connection, session_handle, "token-" + id, {}};
@@ -199,6 +199,8 @@ struct actor_fixture : test_coordinator_fixture<> {
   }
 
   actors::server_settings settings;
+  /// This system's metrics, which no other test's system shares.
+  actors::metrics_ptr metrics = std::make_shared<actors::server_metrics>();
   actors::room_directory_actor directory;
   std::vector<actors::connection_actor> connections;
   std::vector<actors::session_actor> sessions;
