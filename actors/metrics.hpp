@@ -106,7 +106,8 @@ struct server_metrics {
   counter connections_accepted_total{0};
   /// TCP connections closed at accept: their address held its limit.
   counter connections_refused_total{0};
-  /// Close frames the server queued, by code (schema::close_codes order).
+  /// Close frames the server sent, counted as net/ hands each to the socket,
+  /// by code (schema::close_codes order).
   std::array<counter, schema::close_codes.size()> closes_total{};
   /// Payload bytes of WebSocket data frames read and written.
   counter received_bytes_total{0};
