@@ -3,8 +3,8 @@
 #include "actors/connection_actor.hpp"
 
 #include "actors/clock.hpp"
+#include "actors/error_frames.hpp"
 #include "actors/log.hpp"
-#include "actors/metrics.hpp"
 #include "actors/status.hpp"
 
 #include <algorithm>
@@ -93,10 +93,9 @@ void connection_state::forward_resume(schema::session_resume_request& request,
            [this](const caf::error&) { close(close_code::internal, "resume-failed"); });
 }
 
-void connection_state::on_text(const std::string& text) {
+void connection_state::on_text(const std::string& text, std::int64_t read_at_ns) {
   alive_since_heartbeat = true;
   ++frames_received;
-  count(server_metrics::instance().frames_received_total);
   if (text.size() > settings->max_message_bytes) {
     refuse_oversized();
     return;
@@ -107,11 +106,13 @@ void connection_state::on_text(const std::string& text) {
   if (auto error = std::get_if<schema::parse_error>(&parsed)) {
     if (!admit(error->request_type, error->correlation_id.value_or(std::string{})))
       return;
-    count(server_metrics::instance().errors_sent_total);
-    reply(text_frame::make(encode(*error, now_ms())));
+    reply(actors::error_frame(*metrics, *error));
     return;
   }
   auto& message = std::get<schema::client_message>(parsed);
+  metrics->count_received(type_of(message.body));
+  if (auto relay = std::get_if<schema::relay_request>(&message.body))
+    relay->read_at_ns = read_at_ns;
   correlation_id correlation = message.correlation_id.value_or(std::string{});
   if (admit(type_name(message.body), correlation))
     std::visit(dispatcher{*this, correlation}, message.body);
@@ -135,7 +136,7 @@ void connection_state::on_binary() {
 bool connection_state::admit(std::string_view request_type, std::string_view correlation) {
   if (limiter.admit(self->clock().now()))
     return true;
-  count(server_metrics::instance().messages_rate_limited_total);
+  count(metrics->messages_rate_limited_total);
   if (limiter.flooding()) {
     close(close_code::policy, "flooding");
     return false;
@@ -148,7 +149,9 @@ bool connection_state::admit(std::string_view request_type, std::string_view cor
 }
 
 void connection_state::send(text_frame frame) {
-  socket->send(std::move(frame.text));
+  if (frame.type)
+    metrics->count_sent(*frame.type);
+  socket->send(std::move(frame.text), frame.read_at_ns);
 }
 
 void connection_state::deliver(text_frame frame) {
@@ -182,10 +185,9 @@ void connection_state::reply(text_frame frame) {
 text_frame connection_state::error_frame(error_code code, std::string message,
                                          std::string_view request_type,
                                          std::string_view correlation) {
-  count(server_metrics::instance().errors_sent_total);
-  return text_frame::make(
-    encode(schema::error_reply{code, std::move(message), std::string{request_type}, {}},
-           envelope_now(correlation)));
+  return actors::error_frame(
+    *metrics, schema::error_reply{code, std::move(message), std::string{request_type}, {}},
+    correlation);
 }
 
 void connection_state::reply_error(error_code code, std::string message,
@@ -242,28 +244,30 @@ caf::settings connection_state::status() const {
 
 connection_actor::behavior_type
 connection(connection_actor::stateful_pointer<connection_state> self, transport_ptr socket,
-           server_actor server, settings_ptr settings, std::string upgrade_token) {
+           server_actor server, settings_ptr settings, metrics_ptr metrics,
+           std::string upgrade_token) {
   auto& state = self->state;
   state.socket = std::move(socket);
   state.server = std::move(server);
   state.connected_at = now_ms();
   state.settings = std::move(settings);
+  state.metrics = std::move(metrics);
   state.limiter =
     rate_limiter{state.settings->rate_per_second, state.settings->rate_burst, self->clock().now()};
   self->set_down_handler([self](const caf::down_msg& down) {
     if (down.source == self->state.session.address())
       self->state.close(close_code::internal, "session-failed");
   });
-  auto& metrics = server_metrics::instance();
-  metrics.connections_open.fetch_add(1, std::memory_order_relaxed);
-  count(metrics.connections_total);
-  self->attach_functor(
-    [] { server_metrics::instance().connections_open.fetch_sub(1, std::memory_order_relaxed); });
+  add(state.metrics->connections_open, 1);
+  count(state.metrics->connections_accepted_total);
+  self->attach_functor([metrics = state.metrics] { add(metrics->connections_open, -1); });
   state.start(std::move(upgrade_token));
   self->delayed_send(self, std::chrono::milliseconds{state.settings->heartbeat_ms},
                      heartbeat_atom_v);
   return {
-    [self](frame_atom, const std::string& text) { self->state.on_text(text); },
+    [self](frame_atom, const std::string& text, std::int64_t read_at_ns) {
+      self->state.on_text(text, read_at_ns);
+    },
     [self](binary_atom) { self->state.on_binary(); },
     [self](oversized_atom) { self->state.refuse_oversized(); },
     [self](pong_atom, const std::string& payload) { self->state.on_pong(payload); },

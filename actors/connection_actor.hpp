@@ -4,6 +4,7 @@
 #pragma once
 
 #include "actors/interfaces.hpp"
+#include "actors/metrics.hpp"
 #include "actors/settings.hpp"
 #include "actors/transport.hpp"
 
@@ -71,7 +72,8 @@ struct connection_state {
 
   // -- frames from the client --------------------------------------------------
 
-  void on_text(const std::string& text);
+  /// A text frame net/ read at `read_at_ns`.
+  void on_text(const std::string& text, std::int64_t read_at_ns);
 
   void on_binary();
 
@@ -136,6 +138,8 @@ struct connection_state {
 
   settings_ptr settings;
 
+  metrics_ptr metrics;
+
   /// Gives this connection its session.
   server_actor server;
 
@@ -170,6 +174,7 @@ struct connection_state {
 /// request carried (empty: none).
 connection_actor::behavior_type
 connection(connection_actor::stateful_pointer<connection_state> self, transport_ptr socket,
-           server_actor server, settings_ptr settings, std::string upgrade_token);
+           server_actor server, settings_ptr settings, metrics_ptr metrics,
+           std::string upgrade_token);
 
 } // namespace signaling::actors

@@ -26,8 +26,9 @@ using status_client_actor = caf::typed_actor<caf::replies_to<status_atom>::with<
 /// heartbeat, and writes its session's frames to the socket. It learns its
 /// session from the answers to its start and to a resume (session_handoff).
 using connection_actor = caf::typed_actor<
-  // TRANSPORT: a complete text frame.
-  caf::reacts_to<frame_atom, std::string>,
+  // TRANSPORT: a complete text frame, and when it was read (steady_now_ns),
+  // from which a relay's latency is measured.
+  caf::reacts_to<frame_atom, std::string, std::int64_t>,
   // TRANSPORT: a binary frame (refused: the protocol is text only).
   caf::reacts_to<binary_atom>,
   // TRANSPORT: a frame over the size limit; the transport stopped reading.

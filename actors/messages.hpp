@@ -6,6 +6,7 @@
 #include "schema/client_messages.hpp"
 #include "schema/error_code.hpp"
 #include "schema/limits.hpp"
+#include "schema/message_types.hpp"
 #include "schema/server_messages.hpp"
 
 #include <caf/atom.hpp>
@@ -16,6 +17,7 @@
 #include <caf/type_id.hpp>
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -115,9 +117,17 @@ typename Inspector::result_type inspect(Inspector& f, room_trace_event& x) {
 /// shares the same immutable text.
 struct text_frame {
   std::shared_ptr<const std::string> text;
+  /// Its message type, read from the text once at make() (a broadcast
+  /// shares it): connections count the frames they write by it.
+  std::optional<schema::server_type> type;
+  /// For a relayed frame, when net/ read the relay (steady_now_ns in
+  /// actors/metrics.hpp); 0: not a relay. Stays on this node: another's
+  /// steady clock would make it meaningless.
+  std::int64_t read_at_ns = 0;
 
   static text_frame make(std::string x) {
-    return text_frame{std::make_shared<const std::string>(std::move(x))};
+    auto type = schema::server_type_of_frame(x);
+    return text_frame{std::make_shared<const std::string>(std::move(x)), type, 0};
   }
 };
 
@@ -132,6 +142,8 @@ typename std::enable_if<Inspector::writes_state, typename Inspector::result_type
 inspect(Inspector& f, text_frame& x) {
   auto text = std::make_shared<std::string>();
   auto result = f(caf::meta::type_name("text_frame"), *text);
+  x.type = schema::server_type_of_frame(*text);
+  x.read_at_ns = 0;
   x.text = std::move(text);
   return result;
 }

@@ -2,8 +2,8 @@
 #include "actors/room_actor.hpp"
 
 #include "actors/clock.hpp"
+#include "actors/error_frames.hpp"
 #include "actors/log.hpp"
-#include "actors/metrics.hpp"
 #include "actors/status.hpp"
 
 #include <algorithm>
@@ -28,6 +28,7 @@ caf::result<schema::room_description> room_state::join(schema::peer_description 
   description.peers.emplace_back(std::move(peer));
   sessions.emplace_back(std::move(session));
   activity.emplace_back();
+  metrics->room_size.observe(sessions.size());
   log(log_level::debug, "peer-joined",
       {{"roomId", description.room_id}, {"peerId", description.peers.back().peer_id}});
   trace([&] { return room_trace_event{0, "peer-joined", description.peers.back().peer_id}; });
@@ -76,15 +77,15 @@ void room_state::relay(schema::relay_request& request, const std::string& from,
                        const std::string& from_user_id, const correlation_id& correlation) {
   // Only errors and acks name the request: no string on the common path.
   auto request_type = type_name(request.kind);
-  auto answer = [&](const session_actor& sender, std::string frame) {
-    self->send(sender, deliver_atom_v, text_frame::make(std::move(frame)));
+  auto answer = [&](const session_actor& sender, text_frame frame) {
+    self->send(sender, deliver_atom_v, std::move(frame));
   };
   auto sender = index_of(from);
   if (sender < 0) {
     // A relay that crossed the sender's leave: answer whoever sent it.
-    answer(caf::actor_cast<session_actor>(self->current_sender()),
-           encode(to_error_reply(not_in_room_error(description.room_id), std::string{request_type}),
-                  envelope_now(correlation)));
+    answer(
+      caf::actor_cast<session_actor>(self->current_sender()),
+      error_frame(*metrics, not_in_room_error(description.room_id), request_type, correlation));
     return;
   }
   const auto& sender_session = sessions[static_cast<std::size_t>(sender)];
@@ -97,7 +98,7 @@ void room_state::relay(schema::relay_request& request, const std::string& from,
                                          + description.room_id + "' to send to",
                                        std::string{request_type},
                                        {}};
-      answer(sender_session, encode(error, envelope_now(correlation)));
+      answer(sender_session, error_frame(*metrics, error, correlation));
       return;
     }
   }
@@ -116,15 +117,17 @@ void room_state::relay(schema::relay_request& request, const std::string& from,
     text_frame::make(encode(schema::relay_event{request.kind, description.room_id, from,
                                                 from_user_id, std::move(request.content_json)},
                             envelope_now()));
+  frame.read_at_ns = request.read_at_ns;
   std::uint64_t delivered = 1;
   if (target >= 0)
     self->send(sessions[static_cast<std::size_t>(target)], deliver_atom_v, frame);
   else
     delivered = broadcast(frame, sender);
-  count(server_metrics::instance().messages_relayed_total, delivered);
+  count(metrics->relays_total);
+  count(metrics->relay_deliveries_total, delivered);
   if (!correlation.empty())
-    answer(sender_session,
-           encode(schema::ack_reply{std::string{request_type}}, envelope_now(correlation)));
+    answer(sender_session, text_frame::make(encode(schema::ack_reply{std::string{request_type}},
+                                                   envelope_now(correlation))));
 }
 
 schema::room_description room_state::describe(const std::string& except) const {
@@ -218,9 +221,10 @@ std::uint64_t room_state::broadcast(const text_frame& frame, std::ptrdiff_t exce
 }
 
 room_actor::behavior_type room(room_actor::stateful_pointer<room_state> self,
-                               schema::room_description initial) {
+                               schema::room_description initial, metrics_ptr metrics) {
   auto& state = self->state;
   state.self = self;
+  state.metrics = std::move(metrics);
   state.description = std::move(initial);
   self->set_down_handler([self](const caf::down_msg& down) { self->state.on_down(down.source); });
   return {

@@ -4,6 +4,7 @@
 
 #include "actors/clock.hpp"
 #include "actors/interfaces.hpp"
+#include "actors/metrics.hpp"
 
 #include <caf/typed_event_based_actor.hpp>
 
@@ -91,6 +92,8 @@ struct room_state {
 
   room_actor::pointer self = nullptr;
 
+  metrics_ptr metrics;
+
   /// Members in join order; sessions[i] and activity[i] belong to
   /// description.peers[i].
   schema::room_description description;
@@ -111,6 +114,6 @@ struct room_state {
 
 /// Spawned by the room directory with the settings of the creating join.
 room_actor::behavior_type room(room_actor::stateful_pointer<room_state> self,
-                               schema::room_description initial);
+                               schema::room_description initial, metrics_ptr metrics);
 
 } // namespace signaling::actors

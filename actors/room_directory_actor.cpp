@@ -3,7 +3,6 @@
 
 #include "actors/clock.hpp"
 #include "actors/log.hpp"
-#include "actors/metrics.hpp"
 #include "actors/room_actor.hpp"
 #include "actors/status.hpp"
 
@@ -26,8 +25,10 @@ caf::settings room_directory_state::status() const {
 }
 
 room_directory_actor::behavior_type
-room_directory(room_directory_actor::stateful_pointer<room_directory_state> self) {
+room_directory(room_directory_actor::stateful_pointer<room_directory_state> self,
+               metrics_ptr metrics) {
   self->state.self = self;
+  self->state.metrics = std::move(metrics);
   self->set_down_handler([self](const caf::down_msg& down) {
     auto& state = self->state;
     auto i = state.room_ids.find(down.source);
@@ -36,7 +37,7 @@ room_directory(room_directory_actor::stateful_pointer<room_directory_state> self
     log(log_level::debug, "room-closed", {{"roomId", i->second}});
     state.rooms.erase(i->second);
     state.room_ids.erase(i);
-    server_metrics::instance().rooms_open.fetch_sub(1, std::memory_order_relaxed);
+    state.publish_room_count();
   });
   return {
     [self](open_atom, const std::string& room_id, bool create, std::string& metadata_json,
@@ -54,19 +55,18 @@ room_directory(room_directory_actor::stateful_pointer<room_directory_state> self
       if (i != rooms.end()) {
         state.room_ids.erase(i->second.address());
         rooms.erase(i);
-      } else {
-        server_metrics::instance().rooms_open.fetch_add(1, std::memory_order_relaxed);
       }
       schema::room_description initial;
       initial.room_id = room_id;
       initial.metadata_json = std::move(metadata_json);
       initial.created_at = now_ms();
       initial.max_peers = max_peers;
-      auto room_handle = self->spawn(room, std::move(initial));
+      auto room_handle = self->spawn(room, std::move(initial), state.metrics);
       self->monitor(room_handle);
       rooms.emplace(room_id, room_handle);
       state.room_ids.emplace(room_handle.address(), room_id);
-      count(server_metrics::instance().rooms_created_total);
+      state.publish_room_count();
+      count(state.metrics->rooms_created_total);
       log(log_level::debug, "room-created", {{"roomId", room_id}});
       return room_handle;
     },

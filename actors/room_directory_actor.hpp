@@ -3,6 +3,7 @@
 #pragma once
 
 #include "actors/interfaces.hpp"
+#include "actors/metrics.hpp"
 
 #include <caf/typed_event_based_actor.hpp>
 
@@ -17,6 +18,8 @@ struct room_directory_state {
 
   room_directory_actor::pointer self = nullptr;
 
+  metrics_ptr metrics;
+
   std::unordered_map<std::string, room_actor> rooms;
 
   /// The reverse of `rooms`, to forget a room from its down_msg.
@@ -25,9 +28,14 @@ struct room_directory_state {
   [[nodiscard]] std::vector<room_actor> list() const;
 
   [[nodiscard]] caf::settings status() const;
+  /// /metrics mirrors the map, the one count of open rooms.
+  void publish_room_count() const {
+    metrics->rooms_open.store(static_cast<std::int64_t>(rooms.size()), std::memory_order_relaxed);
+  }
 };
 
 room_directory_actor::behavior_type
-room_directory(room_directory_actor::stateful_pointer<room_directory_state> self);
+room_directory(room_directory_actor::stateful_pointer<room_directory_state> self,
+               metrics_ptr metrics);
 
 } // namespace signaling::actors

@@ -4,7 +4,6 @@
 #include "actors/clock.hpp"
 #include "actors/connection_actor.hpp"
 #include "actors/log.hpp"
-#include "actors/metrics.hpp"
 #include "actors/room_actor.hpp"
 #include "actors/room_directory_actor.hpp"
 #include "actors/session_actor.hpp"
@@ -113,16 +112,39 @@ caf::settings server_state::status() const {
 }
 
 void server_state::sample_rates() {
-  const auto& metrics = server_metrics::instance();
-  auto frames = metrics.frames_received_total.load(std::memory_order_relaxed);
-  auto relayed = metrics.messages_relayed_total.load(std::memory_order_relaxed);
+  std::uint64_t received = 0;
+  for (const auto& total : metrics->messages_received_total)
+    received += total.load(std::memory_order_relaxed);
+  auto relays = metrics->relays_total.load(std::memory_order_relaxed);
   auto seconds = std::chrono::duration<double>{rate_interval}.count();
-  rates.frames_received_per_second = static_cast<double>(frames - rates.frames_received) / seconds;
-  rates.messages_relayed_per_second =
-    static_cast<double>(relayed - rates.messages_relayed) / seconds;
-  rates.frames_received = frames;
-  rates.messages_relayed = relayed;
+  rates.messages_received_per_second =
+    static_cast<double>(received - rates.messages_received) / seconds;
+  rates.relays_per_second = static_cast<double>(relays - rates.relays) / seconds;
+  rates.messages_received = received;
+  rates.relays = relays;
+  if (++rates.count % mailbox_sample_every == 0)
+    sample_mailboxes();
   self->delayed_send(self, rate_interval, sample_atom_v);
+}
+
+void server_state::sample_mailboxes() {
+  self->request(directory, status_timeout, list_atom_v)
+    .then(
+      [this](std::vector<room_actor>& rooms) {
+        std::vector<status_target> targets;
+        add_targets(targets, rooms, room_state::name);
+        add_targets(targets, std::vector{registry}, session_registry_state::name);
+        add_targets(targets, std::vector{directory}, room_directory_state::name);
+        collect_status(self, targets, [this](std::vector<caf::settings> answers) {
+          auto deepest = static_cast<std::int64_t>(self->mailbox().size());
+          for (const auto& answer : answers)
+            deepest = std::max(deepest, integer_of(answer, "mailbox"));
+          metrics->set_mailbox_depth_max(deepest);
+        });
+      },
+      [](caf::error&) {
+        // A directory too busy to list its rooms answers at the next sample.
+      });
 }
 
 namespace {
@@ -193,8 +215,8 @@ caf::result<caf::settings> server_state::answer(const inspect_query& query) {
         caf::put(result, "members", members);
         caf::put(result, "deepestMailbox", deepest);
         caf::put(result, "unresponsiveActors", unresponsive);
-        caf::put(result, "framesReceivedPerSecond", rates.frames_received_per_second);
-        caf::put(result, "messagesRelayedPerSecond", rates.messages_relayed_per_second);
+        caf::put(result, "messagesReceivedPerSecond", rates.messages_received_per_second);
+        caf::put(result, "relaysPerSecond", rates.relays_per_second);
         promise.deliver(std::move(result));
       });
       break;
@@ -261,14 +283,16 @@ caf::result<caf::ok_atom> server_state::trace(const std::string& room_id,
 }
 
 server_actor::behavior_type server(server_actor::stateful_pointer<server_state> self,
-                                   settings_ptr settings) {
+                                   settings_ptr settings, metrics_ptr metrics) {
   auto& state = self->state;
   state.settings = settings;
+  state.metrics = metrics;
   state.started_at = now_ms();
   // Linked: neither can serve without the other, and both end with the
   // server (the registry ends its sessions then).
-  state.directory = self->spawn<caf::linked>(room_directory);
-  state.registry = self->spawn<caf::linked>(session_registry, state.directory, std::move(settings));
+  state.directory = self->spawn<caf::linked>(room_directory, metrics);
+  state.registry = self->spawn<caf::linked>(session_registry, state.directory, std::move(settings),
+                                            std::move(metrics));
   self->set_down_handler([self](const caf::down_msg& down) { self->state.forget(down.source); });
   self->set_exit_handler([self](const caf::exit_msg& exit) { self->state.end_all(exit.reason); });
   state.sample_rates();

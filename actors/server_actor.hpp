@@ -4,6 +4,7 @@
 #pragma once
 
 #include "actors/interfaces.hpp"
+#include "actors/metrics.hpp"
 #include "actors/settings.hpp"
 
 #include <caf/settings.hpp>
@@ -24,6 +25,10 @@ struct server_state {
 
   /// How often the counters behind the summary's rates are sampled.
   static constexpr auto rate_interval = std::chrono::seconds{1};
+
+  /// Every how many rate samples the hubs' mailboxes are looked at for
+  /// /metrics (signal_mailbox_depth_max).
+  static constexpr int mailbox_sample_every = 5;
 
   // -- construction ------------------------------------------------------------
 
@@ -65,14 +70,22 @@ struct server_state {
   caf::result<caf::ok_atom> trace(const std::string& room_id, trace_subscriber_actor subscriber,
                                   bool full);
 
-  /// Samples the counters behind the summary's rates.
+  /// Samples the counters behind the summary's rates (and now and then the
+  /// mailboxes).
   void sample_rates();
+
+  /// Sets signal_mailbox_depth_max from the hubs: the server, the registry,
+  /// the directory and the rooms, where many clients' messages meet (a
+  /// connection's or a session's mailbox holds one client's).
+  void sample_mailboxes();
 
   // -- data members ------------------------------------------------------------
 
   server_actor::pointer self;
 
   settings_ptr settings;
+
+  metrics_ptr metrics;
 
   room_directory_actor directory;
 
@@ -90,10 +103,11 @@ struct server_state {
   /// The counters at the last sample, and their rates per second since the
   /// sample before it.
   struct rate_sample {
-    std::uint64_t frames_received = 0;
-    std::uint64_t messages_relayed = 0;
-    double frames_received_per_second = 0;
-    double messages_relayed_per_second = 0;
+    std::uint64_t messages_received = 0;
+    std::uint64_t relays = 0;
+    double messages_received_per_second = 0;
+    double relays_per_second = 0;
+    int count = 0;
   };
 
   rate_sample rates;
@@ -101,6 +115,6 @@ struct server_state {
 
 /// Spawned once per node by signal-server (and by tests).
 server_actor::behavior_type server(server_actor::stateful_pointer<server_state> self,
-                                   settings_ptr settings);
+                                   settings_ptr settings, metrics_ptr metrics);
 
 } // namespace signaling::actors

@@ -4,8 +4,8 @@
 #include "actors/session_actor.hpp"
 
 #include "actors/clock.hpp"
+#include "actors/error_frames.hpp"
 #include "actors/log.hpp"
-#include "actors/metrics.hpp"
 #include "actors/status.hpp"
 
 #include <caf/sec.hpp>
@@ -43,7 +43,23 @@ void session_state::reply(const Message& message, const correlation_id& correlat
 
 void session_state::reply_error(const caf::error& error, std::string_view request_type,
                                 const correlation_id& correlation) {
-  reply(to_error_reply(error, std::string{request_type}), correlation);
+  to_client(error_frame(*metrics, error, request_type, correlation));
+}
+
+// -- metrics -------------------------------------------------------------------
+
+session_state::~session_state() {
+  if (counted_as)
+    add(metrics->sessions_in(*counted_as), -1);
+}
+
+void session_state::count_as(session_state_kind state) {
+  if (counted_as == state)
+    return;
+  if (counted_as)
+    add(metrics->sessions_in(*counted_as), -1);
+  add(metrics->sessions_in(state), 1);
+  counted_as = state;
 }
 
 // -- inspection ----------------------------------------------------------------
@@ -187,6 +203,7 @@ void session_state::detach(const connection_actor& from, close_cause cause) {
 void session_state::lose_connection() {
   abandon_attach();
   connection = nullptr;
+  count_as(session_state_kind::detached);
   auto current = ++epoch;
   self->delayed_send(self, std::chrono::milliseconds{settings->resume_grace_ms}, grace_atom_v,
                      current);
@@ -234,6 +251,7 @@ session_state::attach(connection_actor next, std::string new_token,
   }
   connection = std::move(next);
   self->monitor(connection);
+  count_as(session_state_kind::attached);
   resume_token = std::move(new_token);
   resuming = true;
   replay_unconfirmed(request);
@@ -722,8 +740,12 @@ void session_state::refuse_resume(resume_call& call, const caf::error& error,
 session_actor::behavior_type session(session_actor::stateful_pointer<session_state> self,
                                      std::string peer_id, std::string resume_token,
                                      session_registry_actor registry,
-                                     room_directory_actor directory, settings_ptr settings) {
+                                     room_directory_actor directory, settings_ptr settings,
+                                     metrics_ptr metrics) {
   auto& state = self->state;
+  state.metrics = std::move(metrics);
+  // Spawned for a connection that it serves next.
+  state.count_as(session_state_kind::attached);
   state.peer_id = std::move(peer_id);
   state.resume_token = std::move(resume_token);
   state.registry = std::move(registry);
@@ -735,10 +757,6 @@ session_actor::behavior_type session(session_actor::stateful_pointer<session_sta
     if (state.connection && down.source == state.connection.address())
       state.detach(state.connection, close_cause::lost);
   });
-  auto& metrics = server_metrics::instance();
-  metrics.sessions_open.fetch_add(1, std::memory_order_relaxed);
-  self->attach_functor(
-    [] { server_metrics::instance().sessions_open.fetch_sub(1, std::memory_order_relaxed); });
   return {
     [self](start_atom, connection_actor& connection, const std::string& upgrade_token) {
       return self->state.start(std::move(connection), upgrade_token);

@@ -5,6 +5,7 @@
 
 #include "actors/fifo.hpp"
 #include "actors/interfaces.hpp"
+#include "actors/metrics.hpp"
 #include "actors/settings.hpp"
 
 #include <caf/actor_clock.hpp>
@@ -46,6 +47,17 @@ struct session_state {
   explicit session_state(session_actor::pointer self) : self(self) {
     // nop
   }
+
+  session_state(const session_state&) = delete;
+  session_state& operator=(const session_state&) = delete;
+
+  /// The session is gone: it leaves the state /metrics counted it in.
+  ~session_state();
+
+  // -- metrics -----------------------------------------------------------------
+
+  /// Counts the session in `state` from now on (and no longer in the last).
+  void count_as(session_state_kind state);
 
   // -- connection --------------------------------------------------------------
   //
@@ -241,6 +253,11 @@ struct session_state {
 
   settings_ptr settings;
 
+  metrics_ptr metrics;
+
+  /// The state /metrics counts this session in; nullopt: not yet counted.
+  std::optional<session_state_kind> counted_as;
+
   /// Where frames for the client go; invalid while detached.
   connection_actor connection;
 
@@ -298,6 +315,7 @@ using session_stateful_actor = caf::stateful_actor<session_state, session_actor:
 session_actor::behavior_type session(session_actor::stateful_pointer<session_state> self,
                                      std::string peer_id, std::string resume_token,
                                      session_registry_actor registry,
-                                     room_directory_actor directory, settings_ptr settings);
+                                     room_directory_actor directory, settings_ptr settings,
+                                     metrics_ptr metrics);
 
 } // namespace signaling::actors

@@ -13,8 +13,8 @@ namespace signaling::actors {
 session_actor session_registry_state::create() {
   auto token = random_identifier();
   auto peer_id = random_identifier();
-  auto handle =
-    self->spawn(session, peer_id, token, session_registry_actor{self}, directory, settings);
+  auto handle = self->spawn(session, peer_id, token, session_registry_actor{self}, directory,
+                            settings, metrics);
   self->monitor(handle);
   keys_of.emplace(handle.address(), keys{token, peer_id});
   sessions.emplace(std::move(token), handle);
@@ -72,9 +72,10 @@ void session_registry_state::end_all() {
 
 session_registry_actor::behavior_type
 session_registry(session_registry_actor::stateful_pointer<session_registry_state> self,
-                 room_directory_actor directory, settings_ptr settings) {
+                 room_directory_actor directory, settings_ptr settings, metrics_ptr metrics) {
   self->state.directory = std::move(directory);
   self->state.settings = std::move(settings);
+  self->state.metrics = std::move(metrics);
   self->set_down_handler([self](const caf::down_msg& down) { self->state.forget(down.source); });
   // Sessions in their grace would otherwise keep the system alive until it
   // ran out: when the registry goes, they go.

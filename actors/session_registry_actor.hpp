@@ -4,6 +4,7 @@
 #pragma once
 
 #include "actors/interfaces.hpp"
+#include "actors/metrics.hpp"
 #include "actors/settings.hpp"
 
 #include <caf/typed_event_based_actor.hpp>
@@ -57,6 +58,8 @@ struct session_registry_state {
 
   settings_ptr settings;
 
+  metrics_ptr metrics;
+
   std::unordered_map<std::string, session_actor> sessions;
 
   /// Peer id -> session, for the inspector (peer ids never change).
@@ -73,6 +76,6 @@ struct session_registry_state {
 
 session_registry_actor::behavior_type
 session_registry(session_registry_actor::stateful_pointer<session_registry_state> self,
-                 room_directory_actor directory, settings_ptr settings);
+                 room_directory_actor directory, settings_ptr settings, metrics_ptr metrics);
 
 } // namespace signaling::actors

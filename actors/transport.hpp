@@ -5,6 +5,7 @@
 
 #include "schema/limits.hpp"
 
+#include <cstdint>
 #include <memory>
 #include <string>
 
@@ -14,9 +15,11 @@ class transport {
 public:
   virtual ~transport() = default;
 
-  /// Queues a text frame. Past the outgoing byte limit the transport closes
-  /// with close_code::overloaded by itself and reports closed.
-  virtual void send(std::shared_ptr<const std::string> frame) = 0;
+  /// Queues a text frame; `read_at_ns`, when not 0, is when the relay it
+  /// carries was read (the transport observes the relay latency). Past the
+  /// outgoing byte limit the transport closes with close_code::overloaded by
+  /// itself and reports closed.
+  virtual void send(std::shared_ptr<const std::string> frame, std::int64_t read_at_ns) = 0;
 
   /// Sends a WebSocket ping frame with `payload` (at most 125 bytes), which
   /// the client's pong echoes.

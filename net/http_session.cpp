@@ -56,46 +56,6 @@ response make_response(const http::request<http::string_body>& request, http::st
   return result;
 }
 
-std::string metrics_text() {
-  const auto& metrics = actors::server_metrics::instance();
-  std::ostringstream out;
-  auto write = [&out](std::string_view name, std::string_view type, std::string_view help,
-                      auto value) {
-    out << "# HELP " << name << ' ' << help << "\n# TYPE " << name << ' ' << type << '\n'
-        << name << ' ' << value << '\n';
-  };
-  write("signal_connections_open", "gauge", "Open WebSocket connections.",
-        metrics.connections_open.load());
-  write("signal_sockets_open", "gauge",
-        "WebSocket sockets held, including those finishing a close after their connection ended.",
-        metrics.sockets_open.load());
-  write("signal_sessions_open", "gauge", "Peer sessions alive.", metrics.sessions_open.load());
-  write("signal_connections_total", "counter", "WebSocket connections accepted.",
-        metrics.connections_total.load());
-  write("signal_connections_refused_total", "counter",
-        "TCP connections refused at accept: their address held --max-connections-per-ip.",
-        metrics.connections_refused_total.load());
-  write("signal_rooms_open", "gauge", "Rooms with at least one member.", metrics.rooms_open.load());
-  write("signal_rooms_created_total", "counter", "Rooms created.",
-        metrics.rooms_created_total.load());
-  write("signal_frames_received_total", "counter", "Text frames received from clients.",
-        metrics.frames_received_total.load());
-  write("signal_messages_relayed_total", "counter",
-        "Relayed messages delivered to peers (one per recipient).",
-        metrics.messages_relayed_total.load());
-  write("signal_errors_sent_total", "counter", "Error messages sent to clients.",
-        metrics.errors_sent_total.load());
-  write("signal_messages_rate_limited_total", "counter",
-        "Client messages dropped by the rate limit.", metrics.messages_rate_limited_total.load());
-  write("signal_frames_across_threads_total", "counter",
-        "Frames queued on a socket by an actor running on another thread.",
-        metrics.frames_across_threads_total.load());
-  write("signal_wakeups_across_threads_total", "counter",
-        "Actors woken from a thread that serves no sockets (start and shutdown).",
-        metrics.wakeups_across_threads_total.load());
-  return out.str();
-}
-
 std::string_view content_type_of(std::string_view path) {
   auto dot = path.rfind('.');
   auto extension = dot == std::string_view::npos ? std::string_view{} : path.substr(dot);
@@ -145,7 +105,8 @@ response route(const server_context& context, const http::request<http::string_b
   if (target == "/healthz")
     return make_response(request, http::status::ok, "ok", "text/plain");
   if (target == "/metrics")
-    return make_response(request, http::status::ok, metrics_text(), "text/plain; version=0.0.4");
+    return make_response(request, http::status::ok, actors::render_prometheus(*context.metrics),
+                         "text/plain; version=0.0.4");
   if (target == "/ws")
     return make_response(request, http::status::upgrade_required, "WebSocket upgrade required\n",
                          "text/plain");

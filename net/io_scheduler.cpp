@@ -2,8 +2,6 @@
 // (caf/scheduler/coordinator.hpp, 0.17.6) is the model for start and stop.
 #include "net/io_scheduler.hpp"
 
-#include "actors/metrics.hpp"
-
 #include <caf/actor_system.hpp>
 #include <caf/logger.hpp>
 #include <caf/resumable.hpp>
@@ -81,17 +79,19 @@ private:
   io_scheduler& owner_;
 };
 
-io_scheduler::io_scheduler(caf::actor_system& system, io_threads& threads)
-  : super(system), threads_(threads), clock_(threads.context(0)) {
+io_scheduler::io_scheduler(caf::actor_system& system, io_threads& threads,
+                           actors::metrics_ptr metrics)
+  : super(system), threads_(threads), metrics_(std::move(metrics)), clock_(threads.context(0)) {
   // nop
 }
 
 io_scheduler::~io_scheduler() = default;
 
-void io_scheduler::install(caf::actor_system_config& config, io_threads& threads) {
+void io_scheduler::install(caf::actor_system_config& config, io_threads& threads,
+                           actors::metrics_ptr metrics) {
   config.module_factories.emplace_back(
-    [&threads](caf::actor_system& system) -> caf::actor_system::module* {
-      return new io_scheduler(system, threads);
+    [&threads, metrics](caf::actor_system& system) -> caf::actor_system::module* {
+      return new io_scheduler(system, threads, metrics);
     });
 }
 
@@ -121,7 +121,7 @@ void io_scheduler::enqueue(caf::resumable* job) {
     workers_[*here]->exec_later(job);
     return;
   }
-  actors::count(actors::server_metrics::instance().wakeups_across_threads_total);
+  actors::count(metrics_->wakeups_across_threads_total);
   workers_[next_worker_.fetch_add(1, std::memory_order_relaxed) % workers_.size()]->exec_later(job);
 }
 

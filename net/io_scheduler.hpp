@@ -3,6 +3,7 @@
 // crosses no thread unless the two sockets live on different ones.
 #pragma once
 
+#include "actors/metrics.hpp"
 #include "net/io_clock.hpp"
 #include "net/io_threads.hpp"
 
@@ -19,12 +20,14 @@ class io_scheduler : public caf::scheduler::abstract_coordinator {
 public:
   using super = caf::scheduler::abstract_coordinator;
 
-  io_scheduler(caf::actor_system& system, io_threads& threads);
+  io_scheduler(caf::actor_system& system, io_threads& threads, actors::metrics_ptr metrics);
 
   ~io_scheduler() override;
 
-  /// Installs an io_scheduler over `threads` as `config`'s scheduler.
-  static void install(caf::actor_system_config& config, io_threads& threads);
+  /// Installs an io_scheduler over `threads` as `config`'s scheduler,
+  /// counting its wake-ups in `metrics`.
+  static void install(caf::actor_system_config& config, io_threads& threads,
+                      actors::metrics_ptr metrics);
 
   // -- caf::scheduler::abstract_coordinator ------------------------------------
 
@@ -44,6 +47,7 @@ private:
   void run_queued();
 
   io_threads& threads_;
+  actors::metrics_ptr metrics_;
   std::vector<std::unique_ptr<worker>> workers_;
   io_clock clock_;
   /// Set while the system stops: jobs are then released, not resumed.

@@ -101,7 +101,7 @@ void listener::on_accept(boost::beast::error_code ec, tcp::socket socket) {
   auto slot =
     context_->addresses.try_acquire(remote.address(), context_->limits.max_connections_per_ip);
   if (!slot) {
-    actors::count(actors::server_metrics::instance().connections_refused_total);
+    actors::count(context_->metrics->connections_refused_total);
     // Debug only: a client hammering the limit would flood the log.
     if (actors::log_enabled(actors::log_level::debug))
       actors::log(actors::log_level::debug, "connection-refused",

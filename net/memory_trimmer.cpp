@@ -4,28 +4,18 @@
 #include "net/memory_trimmer.hpp"
 
 #include "actors/log.hpp"
-#include "actors/metrics.hpp"
 
 #include <malloc.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
-#include <fstream>
 
 namespace signaling::net {
 
-std::size_t resident_bytes() {
-  std::ifstream statm{"/proc/self/statm"};
-  std::size_t total_pages = 0;
-  std::size_t resident_pages = 0;
-  if (!(statm >> total_pages >> resident_pages))
-    return 0;
-  return resident_pages * static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
-}
-
-memory_trimmer::memory_trimmer(boost::asio::io_context& io, std::chrono::milliseconds heartbeat)
-  : timer_(io), heartbeat_(heartbeat) {
+memory_trimmer::memory_trimmer(boost::asio::io_context& io, std::chrono::milliseconds heartbeat,
+                               actors::metrics_ptr metrics)
+  : timer_(io), heartbeat_(heartbeat), metrics_(std::move(metrics)) {
   // nop
 }
 
@@ -42,7 +32,7 @@ void memory_trimmer::schedule() {
 }
 
 void memory_trimmer::tick() {
-  auto open = actors::server_metrics::instance().sockets_open.load(std::memory_order_relaxed);
+  auto open = metrics_->sockets_open.load(std::memory_order_relaxed);
   peak_ = std::max(peak_, open);
   auto now = std::chrono::steady_clock::now();
   if (peak_ - open >= closed_sockets_per_trim) {
@@ -57,12 +47,12 @@ void memory_trimmer::tick() {
 }
 
 void memory_trimmer::trim(std::int64_t closed) {
-  auto before = resident_bytes();
+  auto before = actors::process_resident_bytes();
   ::malloc_trim(0);
   actors::log(actors::log_level::debug, "memory-trimmed",
               {{"closedSockets", std::to_string(closed)},
                {"residentKiBBefore", std::to_string(before / 1024)},
-               {"residentKiBAfter", std::to_string(resident_bytes() / 1024)}});
+               {"residentKiBAfter", std::to_string(actors::process_resident_bytes() / 1024)}});
 }
 
 } // namespace signaling::net

@@ -3,6 +3,8 @@
 // resident size stays at its peak for good after a spike of clients.
 #pragma once
 
+#include "actors/metrics.hpp"
+
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 
@@ -14,9 +16,6 @@
 
 namespace signaling::net {
 
-/// Resident set size of this process in bytes (0 if unknown).
-[[nodiscard]] std::size_t resident_bytes();
-
 class memory_trimmer : public std::enable_shared_from_this<memory_trimmer> {
 public:
   /// Trims once at least this many sockets closed since the peak.
@@ -25,7 +24,8 @@ public:
   /// `heartbeat`: how long an ended connection's actor may still be held
   /// by its pending heartbeat timer; a second trim follows that long after
   /// the first, when those are freed too.
-  memory_trimmer(boost::asio::io_context& io, std::chrono::milliseconds heartbeat);
+  memory_trimmer(boost::asio::io_context& io, std::chrono::milliseconds heartbeat,
+                 actors::metrics_ptr metrics);
 
   void start();
 
@@ -36,6 +36,8 @@ private:
 
   boost::asio::steady_timer timer_;
   std::chrono::milliseconds heartbeat_;
+  /// Counts the open sockets.
+  actors::metrics_ptr metrics_;
   /// The most sockets open at once since the last trim.
   std::int64_t peak_ = 0;
   /// When the follow-up trim is due, if one is.

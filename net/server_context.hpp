@@ -3,6 +3,7 @@
 #pragma once
 
 #include "actors/interfaces.hpp"
+#include "actors/metrics.hpp"
 #include "actors/settings.hpp"
 #include "net/connection_limits.hpp"
 
@@ -14,8 +15,9 @@ namespace signaling::net {
 
 struct server_context {
   server_context(caf::actor_system& system, actors::server_actor server,
-                 actors::settings_ptr settings)
-    : system(system), server(std::move(server)), settings(std::move(settings)) {
+                 actors::settings_ptr settings, actors::metrics_ptr metrics)
+    : system(system), server(std::move(server)), settings(std::move(settings)),
+      metrics(std::move(metrics)) {
     // nop
   }
 
@@ -23,6 +25,8 @@ struct server_context {
   /// Gives each new connection its session, and drains them on shutdown.
   actors::server_actor server;
   actors::settings_ptr settings;
+  /// What the sockets count, and what /metrics shows.
+  actors::metrics_ptr metrics;
   /// Origins allowed to open a WebSocket; empty: every origin.
   std::vector<std::string> allowed_origins;
   /// Directory of static files served under /; empty: none.

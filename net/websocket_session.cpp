@@ -71,11 +71,11 @@ websocket_session::websocket_session(boost::asio::ip::tcp::socket&& socket,
   auto remote = beast::get_lowest_layer(stream_).socket().remote_endpoint(ec);
   if (!ec)
     remote_address_ = remote.address().to_string() + ':' + std::to_string(remote.port());
-  actors::server_metrics::instance().sockets_open.fetch_add(1, std::memory_order_relaxed);
+  actors::add(context_->metrics->sockets_open, 1);
 }
 
 websocket_session::~websocket_session() {
-  actors::server_metrics::instance().sockets_open.fetch_sub(1, std::memory_order_relaxed);
+  actors::add(context_->metrics->sockets_open, -1);
 }
 
 void websocket_session::run(http::request<http::string_body> request,
@@ -113,7 +113,8 @@ void websocket_session::on_accept(beast::error_code ec) {
   timeouts.handshake_timeout = std::chrono::milliseconds{context.limits.handshake_timeout_ms};
   stream_.set_option(timeouts);
   actor_ = context.system.spawn(actors::connection, actors::transport_ptr{shared_from_this()},
-                                context.server, context.settings, std::move(upgrade_token_));
+                                context.server, context.settings, context.metrics,
+                                std::move(upgrade_token_));
   // Beast answers pings and swallows pongs inside reads; both prove the
   // client alive, which the connection actor's heartbeat must hear.
   stream_.control_callback([this](websocket::frame_type kind, beast::string_view payload) {
@@ -161,7 +162,9 @@ void websocket_session::on_read(beast::error_code ec, std::size_t) {
     do_read();
     return;
   }
+  auto read_at_ns = actors::steady_now_ns();
   auto text = stream_.got_text();
+  actors::count(context_->metrics->received_bytes_total, buffer_.size());
   auto frame = text ? beast::buffers_to_string(buffer_.data()) : std::string{};
   // Released, not kept: thousands of idle connections would each hold one.
   buffer_.clear();
@@ -170,13 +173,13 @@ void websocket_session::on_read(beast::error_code ec, std::size_t) {
   // the actor's turn, and the actor takes both frames in one wake-up.
   do_read();
   if (text)
-    caf::anon_send(actor_, actors::frame_atom_v, std::move(frame));
+    caf::anon_send(actor_, actors::frame_atom_v, std::move(frame), read_at_ns);
   else
     caf::anon_send(actor_, actors::binary_atom_v);
 }
 
-void websocket_session::send(std::shared_ptr<const std::string> frame) {
-  submit(outgoing_frame::make_text(std::move(frame)));
+void websocket_session::send(std::shared_ptr<const std::string> frame, std::int64_t read_at_ns) {
+  submit(outgoing_frame::make_text(std::move(frame), read_at_ns));
 }
 
 void websocket_session::ping(std::string payload) {
@@ -198,7 +201,7 @@ void websocket_session::submit(outgoing_frame frame) {
     enqueue(std::move(frame));
     return;
   }
-  actors::count(actors::server_metrics::instance().frames_across_threads_total);
+  actors::count(context_->metrics->frames_across_threads_total);
   bool first = false;
   {
     std::lock_guard<std::mutex> guard{submitted_mutex_};
@@ -265,6 +268,11 @@ void websocket_session::do_write() {
     if (frame->what == outgoing_frame::kind::text) {
       // Copied into the gathered bytes: done as far as the queue goes.
       auto written = gather.write_text_frame(*frame->text);
+      if (written) {
+        auto& metrics = *context_->metrics;
+        actors::count(metrics.sent_bytes_total, frame->text->size());
+        metrics.observe_relay_latency(frame->read_at_ns);
+      }
       queue_.complete();
       if (!written) {
         drop_socket();
@@ -279,9 +287,11 @@ void websocket_session::do_write() {
     };
     if (frame->what == outgoing_frame::kind::ping)
       stream_.async_ping(ping_payload(*frame->text), std::move(handler));
-    else
+    else {
+      context_->metrics->count_close(frame->code);
       stream_.async_close(websocket::close_reason{static_cast<std::uint16_t>(frame->code)},
                           std::move(handler));
+    }
   }
 }
 

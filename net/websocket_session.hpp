@@ -39,7 +39,7 @@ public:
 
   // -- actors::transport -------------------------------------------------------
 
-  void send(std::shared_ptr<const std::string> frame) override;
+  void send(std::shared_ptr<const std::string> frame, std::int64_t read_at_ns) override;
   void ping(std::string payload) override;
   void close(schema::close_code code) override;
   void abort() override;

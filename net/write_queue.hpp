@@ -6,6 +6,7 @@
 #include "schema/limits.hpp"
 
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
@@ -20,17 +21,22 @@ struct outgoing_frame {
   kind what = kind::text;
   std::shared_ptr<const std::string> text;
   schema::close_code code = schema::close_code::normal;
+  /// A relayed text frame's read time (actors::steady_now_ns); 0: none.
+  std::int64_t read_at_ns = 0;
 
-  static outgoing_frame make_text(std::shared_ptr<const std::string> text) {
-    return {kind::text, std::move(text), schema::close_code::normal};
+  static outgoing_frame make_text(std::shared_ptr<const std::string> text,
+                                  std::int64_t read_at_ns = 0) {
+    return {kind::text, std::move(text), schema::close_code::normal, read_at_ns};
   }
 
   /// A ping whose payload the client's pong echoes.
   static outgoing_frame make_ping(std::shared_ptr<const std::string> payload) {
-    return {kind::ping, std::move(payload), schema::close_code::normal};
+    return {kind::ping, std::move(payload), schema::close_code::normal, 0};
   }
 
-  static outgoing_frame make_close(schema::close_code code) { return {kind::close, nullptr, code}; }
+  static outgoing_frame make_close(schema::close_code code) {
+    return {kind::close, nullptr, code, 0};
+  }
 };
 
 class write_queue {

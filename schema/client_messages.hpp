@@ -3,6 +3,7 @@
 #pragma once
 
 #include "schema/error_code.hpp"
+#include "schema/message_types.hpp"
 
 #include <cstdint>
 #include <optional>
@@ -58,6 +59,10 @@ struct relay_request {
   std::string room_id;
   std::string to;           // empty: every other member (ice:candidate, room:message)
   std::string content_json; // the value of "sdp", "candidate" or "data"
+  /// Not on the wire: when net/ read the frame (steady clock, nanoseconds;
+  /// 0: unknown), for the relay latency. Never serialized: another node's
+  /// clock would make it meaningless.
+  std::int64_t read_at_ns = 0;
 };
 
 template <class Inspector>
@@ -139,6 +144,10 @@ struct parse_options {
 /// Parses and validates one text frame.
 [[nodiscard]] std::variant<client_message, parse_error>
 parse_client_message(std::string_view text, const parse_options& options);
+
+/// The type of a message (a relay's kind decides among the relay types).
+[[nodiscard]] client_type type_of(const client_body& body) noexcept;
+[[nodiscard]] client_type type_of(relay_kind kind) noexcept;
 
 /// The wire name of a message's type, e.g. "room:join".
 [[nodiscard]] std::string_view type_name(const client_body& body) noexcept;

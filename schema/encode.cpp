@@ -155,7 +155,7 @@ void append_json_string(std::string& out, std::string_view x) {
 }
 
 std::string encode(const connected_event& x, envelope env) {
-  writer out{"connected"};
+  writer out{type_name(server_type::connected)};
   out.field("peerId", x.peer_id)
     .field("resumeToken", x.resume_token)
     .field("heartbeatIntervalMs", static_cast<std::int64_t>(x.heartbeat_interval_ms))
@@ -172,45 +172,48 @@ std::string encode(const connected_event& x, envelope env) {
 }
 
 std::string encode(const room_joined_reply& x, envelope env) {
-  writer out{"room:joined", 256 + x.room.peers.size() * 96 + x.room.metadata_json.size()};
+  writer out{type_name(server_type::room_joined),
+             256 + x.room.peers.size() * 96 + x.room.metadata_json.size()};
   out.field("peerId", x.peer_id);
   write_room(out, x.room);
   return std::move(out).finish(env);
 }
 
 std::string encode(const room_left_reply& x, envelope env) {
-  writer out{"room:left"};
+  writer out{type_name(server_type::room_left)};
   out.field("roomId", x.room_id);
   return std::move(out).finish(env);
 }
 
 std::string encode(const room_state_reply& x, envelope env) {
-  writer out{"room:state", 256 + x.room.peers.size() * 96 + x.room.metadata_json.size()};
+  writer out{type_name(server_type::room_state),
+             256 + x.room.peers.size() * 96 + x.room.metadata_json.size()};
   write_room(out, x.room);
   return std::move(out).finish(env);
 }
 
 std::string encode(const peer_joined_event& x, envelope env) {
-  writer out{"peer:joined"};
+  writer out{type_name(server_type::peer_joined)};
   out.field("roomId", x.room_id).key("peer");
   write_peer(out, x.peer);
   return std::move(out).finish(env);
 }
 
 std::string encode(const peer_left_event& x, envelope env) {
-  writer out{"peer:left"};
+  writer out{type_name(server_type::peer_left)};
   out.field("roomId", x.room_id).field("peerId", x.peer_id).field("reason", x.reason);
   return std::move(out).finish(env);
 }
 
 std::string encode(const peer_presence_event& x, envelope env) {
-  writer out{x.presence == peer_presence::resumed ? "peer:resumed" : "peer:reconnecting"};
+  writer out{type_name(x.presence == peer_presence::resumed ? server_type::peer_resumed
+                                                            : server_type::peer_reconnecting)};
   out.field("roomId", x.room_id).field("peerId", x.peer_id);
   return std::move(out).finish(env);
 }
 
 std::string encode(const session_resumed_reply& x, envelope env) {
-  writer out{"session:resumed", 256 + x.rooms.size() * 256};
+  writer out{type_name(server_type::session_resumed), 256 + x.rooms.size() * 256};
   out.field("peerId", x.peer_id).field("resumeToken", x.resume_token).key("rooms").open_array();
   for (const auto& room : x.rooms) {
     if (&room != &x.rooms.front())
@@ -235,13 +238,13 @@ std::string encode(const relay_event& x, envelope env) {
 }
 
 std::string encode(const ack_reply& x, envelope env) {
-  writer out{"ack"};
+  writer out{type_name(server_type::ack)};
   out.field("requestType", x.request_type);
   return std::move(out).finish(env);
 }
 
 std::string encode(const error_reply& x, envelope env) {
-  writer out{"error"};
+  writer out{type_name(server_type::error)};
   out.field("code", to_string(x.code))
     .field("message", x.message)
     .optional_field("requestType", x.request_type);
@@ -251,19 +254,19 @@ std::string encode(const error_reply& x, envelope env) {
 }
 
 std::string encode(const pong_reply&, envelope env) {
-  writer out{"pong"};
+  writer out{type_name(server_type::pong)};
   out.field("serverTime", env.timestamp_ms);
   return std::move(out).finish(env);
 }
 
 std::string encode(const server_shutdown_event& x, envelope env) {
-  writer out{"server:shutdown"};
+  writer out{type_name(server_type::server_shutdown)};
   out.field("reconnectAfterMs", static_cast<std::int64_t>(x.reconnect_after_ms));
   return std::move(out).finish(env);
 }
 
 std::string encode(const turn_credentials_reply& x, envelope env) {
-  writer out{"turn:credentials"};
+  writer out{type_name(server_type::turn_credentials)};
   out.key("iceServers").open_array();
   for (const auto& server : x.ice_servers) {
     if (&server != &x.ice_servers.front())
@@ -284,7 +287,7 @@ std::string encode(const turn_credentials_reply& x, envelope env) {
 }
 
 std::string encode(const auth_response_reply& x, envelope env) {
-  writer out{"auth:response"};
+  writer out{type_name(server_type::auth_response)};
   out.key("success")
     .boolean(true)
     .field("userId", x.user_id)
@@ -293,7 +296,7 @@ std::string encode(const auth_response_reply& x, envelope env) {
 }
 
 std::string encode(const auth_expiring_event& x, envelope env) {
-  writer out{"auth:expiring"};
+  writer out{type_name(server_type::auth_expiring)};
   out.field("expiresAt", x.expires_at_ms);
   return std::move(out).finish(env);
 }

@@ -1,6 +1,7 @@
 // The protocol's error codes (PROTOCOL.md "Errors") and their wire names.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string_view>
@@ -24,6 +25,9 @@ enum class error_code : std::uint8_t {
   session_not_found,
   internal,
 };
+
+/// The codes run from 1 to this, for tables indexed by code - 1.
+inline constexpr std::size_t error_code_count = static_cast<std::size_t>(error_code::internal);
 
 /// The code as it appears on the wire, e.g. "ROOM_FULL".
 [[nodiscard]] std::string_view to_string(error_code code) noexcept;

@@ -2,6 +2,7 @@
 // reads them from here, so the wire contract is spelled in one place.
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 
@@ -78,6 +79,11 @@ enum class close_code : std::uint16_t {
   internal = 1011,
   overloaded = 1013, // overloaded, or the client reads too slowly
 };
+
+/// Every close code above, for tables indexed by code (e.g. /metrics).
+inline constexpr std::array<close_code, 6> close_codes{
+  close_code::normal,    close_code::going_away, close_code::policy,
+  close_code::too_large, close_code::internal,   close_code::overloaded};
 
 // -- auth and ICE servers ------------------------------------------------------
 

@@ -334,15 +334,6 @@ relay_request parse_room_message(std::string_view frame, const fields& payload) 
   return result;
 }
 
-constexpr std::array<std::string_view, 4> relay_type_names{"sdp:offer", "sdp:answer",
-                                                           "ice:candidate", "room:message"};
-
-/// Server -> client types: a client sending one gets UNKNOWN_TYPE with a hint.
-constexpr std::array<std::string_view, 14> server_only_types{
-  "connected",   "auth:response", "auth:expiring", "session:resumed",   "room:joined",
-  "room:left",   "peer:joined",   "peer:left",     "peer:reconnecting", "peer:resumed",
-  "room:closed", "ack",           "error",         "server:shutdown"};
-
 using body_parser = client_body (*)(std::string_view frame, const fields& payload,
                                     const parse_options& options);
 
@@ -413,10 +404,10 @@ client_body parse_body(std::string_view frame, std::string_view type,
     if (name == type)
       parser = parse;
   if (parser == nullptr) {
-    for (auto name : server_only_types)
-      if (name == type)
-        fail("type", "'" + std::string{type} + "' is sent by the server, not by clients",
-             error_code::unknown_type);
+    // A client sending a server's type gets UNKNOWN_TYPE with a hint.
+    if (server_type_named(type))
+      fail("type", "'" + std::string{type} + "' is sent by the server, not by clients",
+           error_code::unknown_type);
     fail("type", "unknown message type '" + std::string{type} + "'", error_code::unknown_type);
   }
   fields envelope{&envelope_object, ""};
@@ -496,25 +487,37 @@ std::variant<client_message, parse_error> parse_client_message(std::string_view 
   }
 }
 
-std::string_view type_name(relay_kind kind) noexcept {
-  return relay_type_names[static_cast<std::size_t>(kind)];
+client_type type_of(relay_kind kind) noexcept {
+  // The relay types follow one another in both enums.
+  return static_cast<client_type>(static_cast<std::size_t>(client_type::sdp_offer)
+                                  + static_cast<std::size_t>(kind));
 }
 
-std::string_view type_name(const client_body& body) noexcept {
+client_type type_of(const client_body& body) noexcept {
   struct visitor {
-    std::string_view operator()(const join_request&) const { return "room:join"; }
-    std::string_view operator()(const leave_request&) const { return "room:leave"; }
-    std::string_view operator()(const state_request&) const { return "room:state"; }
-    std::string_view operator()(const relay_request& x) const { return type_name(x.kind); }
-    std::string_view operator()(const ping_request&) const { return "ping"; }
-    std::string_view operator()(const auth_request&) const { return "auth:request"; }
-    std::string_view operator()(const auth_refresh_request&) const { return "auth:refresh"; }
-    std::string_view operator()(const session_resume_request&) const { return "session:resume"; }
-    std::string_view operator()(const turn_credentials_request&) const {
-      return "turn:credentials";
+    client_type operator()(const join_request&) const { return client_type::room_join; }
+    client_type operator()(const leave_request&) const { return client_type::room_leave; }
+    client_type operator()(const state_request&) const { return client_type::room_state; }
+    client_type operator()(const relay_request& x) const { return type_of(x.kind); }
+    client_type operator()(const ping_request&) const { return client_type::ping; }
+    client_type operator()(const auth_request&) const { return client_type::auth_request; }
+    client_type operator()(const auth_refresh_request&) const { return client_type::auth_refresh; }
+    client_type operator()(const session_resume_request&) const {
+      return client_type::session_resume;
+    }
+    client_type operator()(const turn_credentials_request&) const {
+      return client_type::turn_credentials;
     }
   };
   return std::visit(visitor{}, body);
+}
+
+std::string_view type_name(relay_kind kind) noexcept {
+  return type_name(type_of(kind));
+}
+
+std::string_view type_name(const client_body& body) noexcept {
+  return type_name(type_of(body));
 }
 
 bool is_valid_room_id(std::string_view id) noexcept {

@@ -304,8 +304,8 @@ void print_summary(std::ostream& out, const caf::settings& x) {
                     {"actors", counts_of(x, "actors")},
                     {"deepest mailbox", text_of(x, "deepestMailbox")},
                     {"unresponsive", text_of(x, "unresponsiveActors")},
-                    {"frames in/s", text_of(x, "framesReceivedPerSecond")},
-                    {"relays/s", text_of(x, "messagesRelayedPerSecond")},
+                    {"messages in/s", text_of(x, "messagesReceivedPerSecond")},
+                    {"relays/s", text_of(x, "relaysPerSecond")},
                     {"draining", text_of(x, "draining")}});
 }
 

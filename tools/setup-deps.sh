@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what building, testing and fuzzing signal-server need on Debian 12
-# (coturn for the TURN credentials check, clang for the fuzzer) and, with
+# (coturn for the TURN credentials check, promtool from prometheus for the
+# metrics check, clang for the fuzzer) and, with
 # --with-browser-test, what its browser test needs (Chromium, Node.js, npm);
 # nothing that is already there. Safe to run repeatedly; needs root for apt.
 set -euo pipefail
@@ -12,6 +13,8 @@ packages=(
   libssl-dev
   libjwt-dev pkg-config
   coturn
+  # promtool, which the metrics test runs over /metrics.
+  prometheus
   # The fuzzer (tests/fuzz/run.sh): clang, and libFuzzer's runtime, which
   # clang only recommends.
   clang libclang-rt-14-dev

@@ -62,7 +62,8 @@ int main(int argc, char** argv) {
   // Actors run on the threads that serve the sockets (net/io_scheduler).
   // The threads outlive the actor system, which needs them to wind down.
   net::io_threads threads{config.threads};
-  net::io_scheduler::install(config, threads);
+  auto metrics = std::make_shared<actors::server_metrics>();
+  net::io_scheduler::install(config, threads, metrics);
   auto& control = threads.context(0);
   // Installed first: from here on SIGINT/SIGTERM drain instead of killing.
   asio::signal_set signals{control, SIGINT, SIGTERM};
@@ -70,8 +71,8 @@ int main(int argc, char** argv) {
   system.emplace(config);
   threads.start();
   auto settings = std::make_shared<const actors::server_settings>(config.settings);
-  auto server = system->spawn(actors::server, settings);
-  auto context = std::make_shared<net::server_context>(*system, server, settings);
+  auto server = system->spawn(actors::server, settings, metrics);
+  auto context = std::make_shared<net::server_context>(*system, server, settings, metrics);
   context->allowed_origins = config.origins();
   context->web_root = config.web_root;
   context->limits = config.limits;
@@ -103,8 +104,8 @@ int main(int argc, char** argv) {
     return 1;
   }
   listener->run();
-  std::make_shared<net::memory_trimmer>(control,
-                                        std::chrono::milliseconds{config.settings.heartbeat_ms})
+  std::make_shared<net::memory_trimmer>(
+    control, std::chrono::milliseconds{config.settings.heartbeat_ms}, metrics)
     ->start();
   log(log_level::info, "listening",
       {{"bind", config.bind},

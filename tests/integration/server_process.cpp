@@ -966,10 +966,11 @@ bool settles_at(std::uint16_t port, double connections, double rooms, ms timeout
                 int line) {
   auto deadline = std::chrono::steady_clock::now() + timeout;
   bool settled = true;
-  for (auto [gauge, expected] :
-       {std::pair{"signal_connections_open", connections},
-        std::pair{"signal_sockets_open", connections},
-        std::pair{"signal_sessions_open", connections}, std::pair{"signal_rooms_open", rooms}}) {
+  for (auto [gauge, expected] : {std::pair{"signal_connections_open", connections},
+                                 std::pair{"signal_sockets_open", connections},
+                                 std::pair{"signal_sessions_open{state=\"attached\"}", connections},
+                                 std::pair{"signal_sessions_open{state=\"detached\"}", 0.0},
+                                 std::pair{"signal_rooms_open", rooms}}) {
     auto left = std::chrono::duration_cast<ms>(deadline - std::chrono::steady_clock::now());
     auto value = await_metric(port, gauge, expected, std::max(left, ms{0}));
     if (!value || *value != expected) {

@@ -41,7 +41,7 @@ inline actors::connection_actor::behavior_type
 recorder(actors::connection_actor::stateful_pointer<recorder_state> self) {
   using namespace actors;
   return {
-    [](frame_atom, const std::string&) {},
+    [](frame_atom, const std::string&, std::int64_t) {},
     [](binary_atom) {},
     [](oversized_atom) {},
     [](pong_atom, const std::string&) {},
@@ -97,7 +97,7 @@ struct actor_fixture : test_coordinator_fixture<> {
   /// that a test may change them first), with its registry and directory.
   actors::server_actor server() {
     if (!server_) {
-      server_ = sys.spawn(actors::server, current_settings());
+      server_ = sys.spawn(actors::server, current_settings(), metrics);
       run();
       const auto& state = deref<server_type>(server_).state;
       registry_ = state.registry;
@@ -133,8 +133,8 @@ struct actor_fixture : test_coordinator_fixture<> {
   peer make_peer(std::string id) {
     auto connection = sys.spawn(recorder);
     connections.emplace_back(connection);
-    auto session_handle =
-      sys.spawn(actors::session, id, "token-" + id, registry(), directory(), current_settings());
+    auto session_handle = sys.spawn(actors::session, id, "token-" + id, registry(), directory(),
+                                    current_settings(), metrics);
     sessions.emplace_back(session_handle);
     handoff(session_handle, actors::start_atom_v, connection, std::string{});
     return peer{std::move(id), connection, session_handle, "token-" + id, {}};
@@ -225,6 +225,8 @@ struct actor_fixture : test_coordinator_fixture<> {
   }
 
   actors::server_settings settings;
+  /// This system's metrics, which no other test's system shares.
+  actors::metrics_ptr metrics = std::make_shared<actors::server_metrics>();
   std::vector<actors::connection_actor> connections;
   std::vector<actors::session_actor> sessions;
 

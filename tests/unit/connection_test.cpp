@@ -14,8 +14,9 @@ namespace {
 /// Records what the connection actor does to its socket.
 class memory_transport : public actors::transport {
 public:
-  void send(std::shared_ptr<const std::string> frame) override {
+  void send(std::shared_ptr<const std::string> frame, std::int64_t read_at_ns) override {
     frames.emplace_back(parse_frame(*frame));
+    read_times.push_back(read_at_ns);
   }
 
   void ping(std::string payload) override {
@@ -31,6 +32,8 @@ public:
 
   std::string address = "127.0.0.1:50000";
   std::vector<boost::json::object> frames;
+  /// The read time each frame came with (0: not a relay).
+  std::vector<std::int64_t> read_times;
   int pings = 0;
   std::string last_ping;
   int close_code = 0;
@@ -46,13 +49,25 @@ struct connection_fixture : actor_fixture {
 
   void start() {
     socket = std::make_shared<memory_transport>();
-    connection = sys.spawn(actors::connection, socket, server(), current_settings(), std::string{});
-    connections.emplace_back(connection);
-    run();
+    connection = spawn_connection(socket);
   }
 
-  void client_sends(std::string text) {
-    self->send(connection, actors::frame_atom_v, std::move(text));
+  /// A connection on `transport`, run until its connected frame is out.
+  actors::connection_actor spawn_connection(std::shared_ptr<memory_transport> transport) {
+    auto result = sys.spawn(actors::connection, std::move(transport), server(), current_settings(),
+                            metrics, std::string{});
+    connections.emplace_back(result);
+    run();
+    return result;
+  }
+
+  void client_sends(std::string text) { client_sends(connection, std::move(text), 0); }
+
+  /// `text` as net/ would hand it to `receiver` after reading it at
+  /// `read_at_ns`.
+  void client_sends(const actors::connection_actor& receiver, std::string text,
+                    std::int64_t read_at_ns) {
+    self->send(receiver, actors::frame_atom_v, std::move(text), read_at_ns);
     run();
   }
 
@@ -176,7 +191,8 @@ CAF_TEST(more than 400 drops within 10 s close the connection with 1008) {
   start();
   take_frame();
   for (int i = 0; i < 5 + 400; ++i)
-    self->send(connection, actors::frame_atom_v, std::string{R"({"type":"ping"})"});
+    self->send(connection, actors::frame_atom_v, std::string{R"({"type":"ping"})"},
+               std::int64_t{0});
   run();
   CAF_CHECK_EQUAL(socket->close_code, 0);
   client_sends(R"({"type":"ping"})");
@@ -188,7 +204,8 @@ CAF_TEST(drops spread over more than 10 s do not count as flooding) {
   take_frame();
   for (int round = 0; round < 3; ++round) {
     for (int i = 0; i < 300; ++i)
-      self->send(connection, actors::frame_atom_v, std::string{R"({"type":"ping"})"});
+      self->send(connection, actors::frame_atom_v, std::string{R"({"type":"ping"})"},
+                 std::int64_t{0});
     run();
     advance_time(11s);
     self->send(connection, actors::pong_atom_v, std::string{});
@@ -266,6 +283,50 @@ CAF_TEST(a ping names the frames delivered and its pong confirms them to the ses
   self->send(connection, actors::pong_atom_v, std::string{"0:2"});
   expect((actors::pong_atom, std::string), to(connection));
   disallow((actors::confirmed_atom, std::uint64_t), from(connection).to(session));
+}
+
+CAF_TEST(a relayed frame reaches the recipient transport with the time its frame was read) {
+  start();
+  auto other_socket = std::make_shared<memory_transport>();
+  auto other = spawn_connection(other_socket);
+  client_sends(R"({"type":"room:join","payload":{"roomId":"r"}})");
+  client_sends(other, R"({"type":"room:join","payload":{"roomId":"r"}})", 0);
+  // An arbitrary stamp: the transport, not the actors, reads the clock.
+  constexpr std::int64_t read_at_ns = 123'456'789;
+  client_sends(other, R"({"type":"room:message","payload":{"roomId":"r","data":1}})", read_at_ns);
+  CAF_MESSAGE("the sender's own frames carry no stamp (connected, room:joined)");
+  CAF_CHECK_EQUAL(other_socket->read_times, (std::vector<std::int64_t>{0, 0}));
+  CAF_REQUIRE_EQUAL(socket->frames.size(), 4u);
+  CAF_CHECK_EQUAL(type_of(socket->frames.back()), "room:message");
+  CAF_CHECK_EQUAL(socket->read_times, (std::vector<std::int64_t>{0, 0, 0, read_at_ns}));
+}
+
+CAF_TEST(the connection counts messages by type and its own errors by code) {
+  start();
+  client_sends(R"({"type":"ping"})");
+  client_sends(R"({"type":"ping"})");
+  client_sends(R"({"type":"room:join","payload":{"roomId":"r"}})");
+  client_sends("not json");
+  client_sends(R"({"type":"no:such"})");
+  using schema::client_type;
+  using schema::server_type;
+  auto received = [this](client_type type) {
+    return metrics->messages_received_total[static_cast<std::size_t>(type)].load();
+  };
+  auto sent = [this](server_type type) {
+    return metrics->messages_sent_total[static_cast<std::size_t>(type)].load();
+  };
+  CAF_CHECK_EQUAL(received(client_type::ping), 2u);
+  CAF_CHECK_EQUAL(received(client_type::room_join), 1u);
+  CAF_CHECK_EQUAL(received(client_type::room_leave), 0u);
+  CAF_CHECK_EQUAL(sent(server_type::connected), 1u);
+  CAF_CHECK_EQUAL(sent(server_type::pong), 2u);
+  CAF_CHECK_EQUAL(sent(server_type::room_joined), 1u);
+  CAF_CHECK_EQUAL(sent(server_type::error), 2u);
+  CAF_CHECK_EQUAL(metrics->errors(schema::error_code::invalid_message), 1u);
+  CAF_CHECK_EQUAL(metrics->errors(schema::error_code::unknown_type), 1u);
+  CAF_CHECK_EQUAL(metrics->connections_open.load(), 1);
+  CAF_CHECK_EQUAL(metrics->connections_accepted_total.load(), 1u);
 }
 
 CAF_TEST(shutdown sends server : shutdown then closes 1001) {

@@ -45,7 +45,7 @@ caf::behavior forwarder(caf::event_based_actor* self, caf::actor next) {
 
 struct fixture {
   fixture() : threads(2) {
-    io_scheduler::install(config, threads);
+    io_scheduler::install(config, threads, std::make_shared<signaling::actors::server_metrics>());
     system.emplace(config);
     threads.start();
   }

@@ -113,6 +113,11 @@ std::uint64_t sample(tag<std::uint64_t>, stand_ins&) {
   return 0x1'0000'0002;
 }
 
+std::int64_t sample(tag<std::int64_t>, stand_ins&) {
+  // Negative and past 32 bits.
+  return -0x1'0000'0003;
+}
+
 std::string sample(tag<std::string>, stand_ins&) {
   return "sample";
 }

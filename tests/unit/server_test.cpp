@@ -24,7 +24,7 @@ actors::connection_actor::behavior_type
 silent_connection(actors::connection_actor::stateful_pointer<silent_state> self) {
   using namespace actors;
   return {
-    [](frame_atom, const std::string&) {},
+    [](frame_atom, const std::string&, std::int64_t) {},
     [](binary_atom) {},
     [](oversized_atom) {},
     [](pong_atom, const std::string&) {},
