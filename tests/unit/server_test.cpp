@@ -244,6 +244,18 @@ CAF_TEST(the drain answers at once when the last connection ends) {
   CAF_CHECK(done);
 }
 
+CAF_TEST(the server looks at the hubs mailboxes for metrics every few seconds) {
+  auto a = connect();
+  join(a, "sampled");
+  metrics->set_mailbox_depth_max(-1);
+  // The server sampled once as it started; each advance fires one sample.
+  for (int sample = 2; sample < actors::server_state::mailbox_sample_every; ++sample)
+    advance(actors::server_state::rate_interval);
+  CAF_CHECK_EQUAL(metrics->mailbox_depth_max.load(), -1);
+  advance(actors::server_state::rate_interval);
+  CAF_CHECK_EQUAL(metrics->mailbox_depth_max.load(), 0);
+}
+
 CAF_TEST(the gate passes queries with the inspect token and refuses others) {
   auto gate = sys.spawn(actors::inspect_gate, server(), std::string{"the inspect token"});
   auto refused = self->request(gate, caf::infinite, actors::inspect_atom_v, std::string{"guess"},
