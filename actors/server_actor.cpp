@@ -149,12 +149,10 @@ void server_state::sample_mailboxes() {
 
 namespace {
 
-using settings_promise = caf::typed_response_promise<caf::settings>;
-
 /// Asks the registry and the directory for their actors, then every actor of
 /// the node for its status; calls `done` with them.
 template <class Done>
-void take_census(server_state& state, settings_promise promise, Done done) {
+void take_census(server_state& state, server_state::settings_promise promise, Done done) {
   auto* self = state.self;
   auto fail = [promise](caf::error& reason) mutable { promise.deliver(std::move(reason)); };
   self->request(state.registry, status_timeout, list_atom_v)
@@ -188,85 +186,99 @@ caf::result<caf::settings> server_state::answer(const inspect_query& query) {
   auto promise = self->make_response_promise<caf::settings>();
   switch (query.command) {
     case inspect_command::summary:
-      take_census(*this, promise, [this, promise](census found) mutable {
-        auto result = status();
-        found.actors.emplace_back(result);
-        caf::put(result, "actors", to_settings(found.count_by("kind")));
-        std::map<std::string, std::int64_t> sessions;
-        std::int64_t rooms = 0;
-        std::int64_t members = 0;
-        std::int64_t deepest = integer_of(result, "mailbox");
-        std::int64_t unresponsive = 0;
-        for (const auto& actor : found.actors) {
-          auto kind = string_of(actor, "kind");
-          if (kind == session_state::name)
-            ++sessions[string_of(actor, "state")];
-          if (kind == room_state::name) {
-            ++rooms;
-            if (auto list = caf::get_if(&actor, "members"))
-              members += static_cast<std::int64_t>(caf::get<caf::config_value::list>(*list).size());
-          }
-          deepest = std::max(deepest, integer_of(actor, "mailbox"));
-          if (caf::get_or(actor, "unresponsive", false))
-            ++unresponsive;
-        }
-        caf::put(result, "sessions", to_settings(sessions));
-        caf::put(result, "rooms", rooms);
-        caf::put(result, "members", members);
-        caf::put(result, "deepestMailbox", deepest);
-        caf::put(result, "unresponsiveActors", unresponsive);
-        caf::put(result, "messagesReceivedPerSecond", rates.messages_received_per_second);
-        caf::put(result, "relaysPerSecond", rates.relays_per_second);
-        promise.deliver(std::move(result));
-      });
+      summarize(promise);
       break;
     case inspect_command::actors:
-      take_census(*this, promise, [this, promise, top = query.top](census found) mutable {
-        found.actors.emplace_back(status());
-        caf::settings result;
-        caf::put(result, "total", static_cast<std::int64_t>(found.actors.size()));
-        caf::put(result, "byKind", to_settings(found.count_by("kind")));
-        auto deeper = [](const caf::settings& x, const caf::settings& y) {
-          return integer_of(x, "mailbox") > integer_of(y, "mailbox");
-        };
-        std::stable_sort(found.actors.begin(), found.actors.end(), deeper);
-        if (found.actors.size() > top)
-          found.actors.resize(top);
-        caf::put(result, "top", to_list(std::move(found.actors)));
-        promise.deliver(std::move(result));
-      });
+      list_actors(promise, query.top);
       break;
     case inspect_command::rooms:
-      self->request(directory, status_timeout, list_atom_v)
-        .then(
-          [this, promise](std::vector<room_actor>& rooms) mutable {
-            std::vector<status_target> targets;
-            add_targets(targets, rooms, room_state::name);
-            collect_status(self, targets, [promise](std::vector<caf::settings> answers) mutable {
-              auto by_id = [](const caf::settings& x, const caf::settings& y) {
-                return string_of(x, "roomId") < string_of(y, "roomId");
-              };
-              std::sort(answers.begin(), answers.end(), by_id);
-              caf::settings result;
-              caf::put(result, "rooms", to_list(std::move(answers)));
-              promise.deliver(std::move(result));
-            });
-          },
-          [promise](caf::error& reason) mutable { promise.deliver(std::move(reason)); });
+      list_rooms(promise);
       break;
     case inspect_command::room:
-      self->request(directory, status_timeout, find_atom_v, query.id)
-        .then([this, promise](room_actor& room) mutable { promise.delegate(room, status_atom_v); },
-              [promise](caf::error& reason) mutable { promise.deliver(std::move(reason)); });
+      describe<room_actor>(promise, directory, query.id);
       break;
     case inspect_command::peer:
-      self->request(registry, status_timeout, find_atom_v, query.id)
-        .then([this, promise](
-                session_actor& session) mutable { promise.delegate(session, status_atom_v); },
-              [promise](caf::error& reason) mutable { promise.deliver(std::move(reason)); });
+      describe<session_actor>(promise, registry, query.id);
       break;
   }
   return promise;
+}
+
+void server_state::summarize(settings_promise promise) {
+  take_census(*this, promise, [this, promise](census found) mutable {
+    auto result = status();
+    found.actors.emplace_back(result);
+    caf::put(result, "actors", to_settings(found.count_by("kind")));
+    std::map<std::string, std::int64_t> sessions;
+    std::int64_t rooms = 0;
+    std::int64_t members = 0;
+    std::int64_t deepest = 0;
+    std::int64_t unresponsive = 0;
+    for (const auto& actor : found.actors) {
+      auto kind = string_of(actor, "kind");
+      if (kind == session_state::name)
+        ++sessions[string_of(actor, "state")];
+      if (kind == room_state::name) {
+        ++rooms;
+        if (auto list = caf::get_if(&actor, "members"))
+          members += static_cast<std::int64_t>(caf::get<caf::config_value::list>(*list).size());
+      }
+      deepest = std::max(deepest, integer_of(actor, "mailbox"));
+      if (caf::get_or(actor, "unresponsive", false))
+        ++unresponsive;
+    }
+    caf::put(result, "sessions", to_settings(sessions));
+    caf::put(result, "rooms", rooms);
+    caf::put(result, "members", members);
+    caf::put(result, "deepestMailbox", deepest);
+    caf::put(result, "unresponsiveActors", unresponsive);
+    caf::put(result, "messagesReceivedPerSecond", rates.messages_received_per_second);
+    caf::put(result, "relaysPerSecond", rates.relays_per_second);
+    promise.deliver(std::move(result));
+  });
+}
+
+void server_state::list_actors(settings_promise promise, std::uint32_t top) {
+  take_census(*this, promise, [this, promise, top](census found) mutable {
+    found.actors.emplace_back(status());
+    caf::settings result;
+    caf::put(result, "total", static_cast<std::int64_t>(found.actors.size()));
+    caf::put(result, "byKind", to_settings(found.count_by("kind")));
+    auto deeper = [](const caf::settings& x, const caf::settings& y) {
+      return integer_of(x, "mailbox") > integer_of(y, "mailbox");
+    };
+    std::stable_sort(found.actors.begin(), found.actors.end(), deeper);
+    if (found.actors.size() > top)
+      found.actors.resize(top);
+    caf::put(result, "top", to_list(std::move(found.actors)));
+    promise.deliver(std::move(result));
+  });
+}
+
+void server_state::list_rooms(settings_promise promise) {
+  self->request(directory, status_timeout, list_atom_v)
+    .then(
+      [this, promise](std::vector<room_actor>& rooms) mutable {
+        std::vector<status_target> targets;
+        add_targets(targets, rooms, room_state::name);
+        collect_status(self, targets, [promise](std::vector<caf::settings> answers) mutable {
+          auto by_id = [](const caf::settings& x, const caf::settings& y) {
+            return string_of(x, "roomId") < string_of(y, "roomId");
+          };
+          std::sort(answers.begin(), answers.end(), by_id);
+          caf::settings result;
+          caf::put(result, "rooms", to_list(std::move(answers)));
+          promise.deliver(std::move(result));
+        });
+      },
+      [promise](caf::error& reason) mutable { promise.deliver(std::move(reason)); });
+}
+
+template <class Found, class Finder>
+void server_state::describe(settings_promise promise, const Finder& finder, const std::string& id) {
+  self->request(finder, status_timeout, find_atom_v, id)
+    .then([promise](Found& found) mutable { promise.delegate(found, status_atom_v); },
+          [promise](caf::error& reason) mutable { promise.deliver(std::move(reason)); });
 }
 
 caf::result<caf::ok_atom> server_state::trace(const std::string& room_id,

@@ -62,8 +62,24 @@ struct server_state {
 
   [[nodiscard]] caf::settings status() const;
 
+  using settings_promise = caf::typed_response_promise<caf::settings>;
+
   /// Answers an inspector's query from the status of the actors it names.
   caf::result<caf::settings> answer(const inspect_query& query);
+
+  /// The node: counts from every actor's status, and the rates.
+  void summarize(settings_promise promise);
+
+  /// Every actor counted by kind, the `top` deepest mailboxes first.
+  void list_actors(settings_promise promise, std::uint32_t top);
+
+  /// Every room's status, by room id.
+  void list_rooms(settings_promise promise);
+
+  /// The status of the room or session (`Found`) that `finder` (the
+  /// directory or the registry) finds for `id`, or its error.
+  template <class Found, class Finder>
+  void describe(settings_promise promise, const Finder& finder, const std::string& id);
 
   /// Has the room `room_id` send `subscriber` its events; answers once it
   /// does, or ROOM_NOT_FOUND.
