@@ -136,7 +136,7 @@ void server_state::sample_mailboxes() {
         add_targets(targets, std::vector{registry}, session_registry_state::name);
         add_targets(targets, std::vector{directory}, room_directory_state::name);
         collect_status(self, targets, [this](std::vector<caf::settings> answers) {
-          auto deepest = static_cast<std::int64_t>(self->mailbox().size());
+          auto deepest = mailbox_depth(self);
           for (const auto& answer : answers)
             deepest = std::max(deepest, integer_of(answer, "mailbox"));
           metrics->set_mailbox_depth_max(deepest);

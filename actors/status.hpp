@@ -26,6 +26,17 @@ constexpr auto status_timeout = std::chrono::seconds{2};
 /// than its own asker waits, so that it still answers in time.
 constexpr auto nested_status_timeout = status_timeout / 2;
 
+/// Messages waiting in the mailbox of `self`, as far as it has taken them
+/// in. Call from inside the actor. Not mailbox().size(): that moves newly
+/// arrived messages into the queue the actor is in the middle of handling
+/// (undefined behavior, which UBSan caught in the storm); this only reads
+/// the queue's count, so a burst arriving during the current round shows at
+/// the next.
+template <class Self>
+std::int64_t mailbox_depth(Self* self) {
+  return static_cast<std::int64_t>(self->mailbox().queue().total_task_size());
+}
+
 /// What every status starts with: the actor's kind (its state's name), id
 /// and mailbox depth. Call from inside the actor (the mailbox is its own).
 template <class Self>
@@ -33,7 +44,7 @@ caf::settings status_header(Self* self) {
   caf::settings result;
   caf::put(result, "kind", std::string{self->name()});
   caf::put(result, "id", static_cast<std::int64_t>(self->id()));
-  caf::put(result, "mailbox", static_cast<std::int64_t>(self->mailbox().size()));
+  caf::put(result, "mailbox", mailbox_depth(self));
   return result;
 }
 
