@@ -93,6 +93,18 @@ CAF_TEST(without an inspect port there is nothing to reach) {
   CAF_CHECK(refused.output.find("--inspect-port needs --inspect-token-file") != std::string::npos);
 }
 
+CAF_TEST(the inspect port listens only on the address given by inspect bind) {
+  temporary_file token_file{inspect_token};
+  server_process server{
+    {"--inspect-port=0", "--inspect-bind=127.0.0.2", "--inspect-token-file=" + token_file.path}};
+  auto port = "--port=" + std::to_string(server.inspect_port());
+  auto token = "--token-file=" + token_file.path;
+  auto there = run_to_exit({SIGNAL_INSPECT_BINARY, "--host=127.0.0.2", port, token, "summary"});
+  CAF_CHECK_EQUAL(there.exit_code, 0);
+  auto elsewhere = run_to_exit({SIGNAL_INSPECT_BINARY, "--host=127.0.0.1", port, token, "summary"});
+  CAF_CHECK_EQUAL(elsewhere.exit_code, 3);
+}
+
 CAF_TEST(summary counts connections sessions rooms and actors) {
   inspected_server node;
   auto port = node.server.port();

@@ -244,6 +244,28 @@ CAF_TEST(the drain answers at once when the last connection ends) {
   CAF_CHECK(done);
 }
 
+CAF_TEST(the summary rates are what arrived during the last sample interval) {
+  auto a = connect();
+  auto b = connect();
+  join(a, "rated");
+  join(b, "rated");
+  // net/ counts what it parses; here nothing goes through net/, so count as it would.
+  for (int received = 0; received < 6; ++received)
+    metrics->count_received(schema::client_type::room_message);
+  relay(a, "rated", b.id, R"({"n":1})");
+  relay(b, "rated", a.id, R"({"n":2})");
+  relay(a, "rated", "", R"({"n":3})");
+  advance(actors::server_state::rate_interval);
+  auto summary = ask(query_of(actors::inspect_command::summary));
+  CAF_CHECK_EQUAL(caf::get_or(summary, "messagesReceivedPerSecond", -1.0), 6.0);
+  CAF_CHECK_EQUAL(caf::get_or(summary, "relaysPerSecond", -1.0), 3.0);
+  // A quiet second brings both back to zero.
+  advance(actors::server_state::rate_interval);
+  summary = ask(query_of(actors::inspect_command::summary));
+  CAF_CHECK_EQUAL(caf::get_or(summary, "messagesReceivedPerSecond", -1.0), 0.0);
+  CAF_CHECK_EQUAL(caf::get_or(summary, "relaysPerSecond", -1.0), 0.0);
+}
+
 CAF_TEST(the server looks at the hubs mailboxes for metrics every few seconds) {
   auto a = connect();
   join(a, "sampled");
