@@ -12,6 +12,16 @@ namespace signaling::actors {
 
 using schema::error_code;
 
+namespace {
+
+/// A trace event about a member (or, with no peer, about the room itself).
+room_trace_event member_event(std::string event, std::string peer_id = {},
+                              std::string reason = {}) {
+  return room_trace_event{0, std::move(event), std::move(peer_id), {}, std::move(reason), 0, {}};
+}
+
+} // namespace
+
 caf::result<schema::room_description> room_state::join(schema::peer_description peer,
                                                        session_actor session) {
   if (index_of(peer.peer_id) >= 0)
@@ -31,7 +41,7 @@ caf::result<schema::room_description> room_state::join(schema::peer_description 
   metrics->room_size.observe(sessions.size());
   log(log_level::debug, "peer-joined",
       {{"roomId", description.room_id}, {"peerId", description.peers.back().peer_id}});
-  trace([&] { return room_trace_event{0, "peer-joined", description.peers.back().peer_id}; });
+  trace([&] { return member_event("peer-joined", description.peers.back().peer_id); });
   return result;
 }
 
@@ -65,9 +75,7 @@ void room_state::announce(const std::string& peer_id, schema::peer_presence pres
     return;
   auto reconnecting = presence == schema::peer_presence::reconnecting;
   activity[static_cast<std::size_t>(index)].reconnecting = reconnecting;
-  trace([&] {
-    return room_trace_event{0, reconnecting ? "peer-reconnecting" : "peer-resumed", peer_id};
-  });
+  trace([&] { return member_event(reconnecting ? "peer-reconnecting" : "peer-resumed", peer_id); });
   auto event = text_frame::make(
     encode(schema::peer_presence_event{description.room_id, peer_id, presence}, envelope_now()));
   broadcast(event, index);
@@ -201,10 +209,10 @@ void room_state::remove_at(std::size_t index, std::string_view reason) {
   auto event = text_frame::make(
     encode(schema::peer_left_event{description.room_id, peer_id, reason}, envelope_now()));
   broadcast(event, -1);
-  trace([&] { return room_trace_event{0, "peer-left", peer_id, {}, std::string{reason}}; });
+  trace([&] { return member_event("peer-left", peer_id, std::string{reason}); });
   // A room lives exactly as long as it has members.
   if (sessions.empty()) {
-    trace([] { return room_trace_event{0, "room-closed"}; });
+    trace([] { return member_event("room-closed"); });
     self->quit();
   }
 }
@@ -222,6 +230,7 @@ std::uint64_t room_state::broadcast(const text_frame& frame, std::ptrdiff_t exce
 
 room_actor::behavior_type room(room_actor::stateful_pointer<room_state> self,
                                schema::room_description initial, metrics_ptr metrics) {
+  self->set_exception_handler(log_failure);
   auto& state = self->state;
   state.self = self;
   state.metrics = std::move(metrics);
