@@ -246,6 +246,7 @@ connection_actor::behavior_type
 connection(connection_actor::stateful_pointer<connection_state> self, transport_ptr socket,
            server_actor server, settings_ptr settings, metrics_ptr metrics,
            std::string upgrade_token) {
+  self->set_exception_handler(log_failure);
   auto& state = self->state;
   state.socket = std::move(socket);
   state.server = std::move(server);
@@ -260,7 +261,14 @@ connection(connection_actor::stateful_pointer<connection_state> self, transport_
   });
   add(state.metrics->connections_open, 1);
   count(state.metrics->connections_accepted_total);
-  self->attach_functor([metrics = state.metrics] { add(metrics->connections_open, -1); });
+  // An actor that ends without end() (an exception escaped a handler, or the
+  // server went down) would leave the socket open with nobody reading it.
+  self->attach_functor([socket = state.socket, metrics = state.metrics](const caf::error& reason) {
+    add(metrics->connections_open, -1);
+    if (reason)
+      socket->close(reason == caf::exit_reason::user_shutdown ? close_code::going_away
+                                                              : close_code::internal);
+  });
   state.start(std::move(upgrade_token));
   self->delayed_send(self, std::chrono::milliseconds{state.settings->heartbeat_ms},
                      heartbeat_atom_v);

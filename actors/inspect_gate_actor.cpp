@@ -20,6 +20,7 @@ caf::error inspect_gate_state::refusal() {
 inspect_gate_actor::behavior_type
 inspect_gate(inspect_gate_actor::stateful_pointer<inspect_gate_state> self, server_actor server,
              std::string token) {
+  self->set_exception_handler(log_failure);
   self->state.self = self;
   self->state.server = std::move(server);
   self->state.token = std::move(token);

@@ -3,6 +3,9 @@
 
 #include "schema/server_messages.hpp"
 
+#include <caf/scheduled_actor.hpp>
+#include <caf/sec.hpp>
+
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -56,6 +59,19 @@ void log(log_level level, std::string_view event, std::initializer_list<log_fiel
   line += "}\n";
   std::lock_guard<std::mutex> guard{output_mutex};
   std::fwrite(line.data(), 1, line.size(), stderr);
+}
+
+caf::error log_failure(caf::scheduled_actor* self, std::exception_ptr& failure) {
+  std::string what = "unknown exception";
+  try {
+    std::rethrow_exception(failure);
+  } catch (const std::exception& exception) {
+    what = exception.what();
+  } catch (...) {
+  }
+  log(log_level::error, "actor-failed",
+      {{"actor", self->name()}, {"id", std::to_string(self->id())}, {"what", what}});
+  return caf::make_error(caf::sec::runtime_error, std::move(what));
 }
 
 } // namespace signaling::actors

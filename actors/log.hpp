@@ -1,6 +1,10 @@
 // Structured logging: one JSON object per line on stderr, filtered by level.
 #pragma once
 
+#include <caf/error.hpp>
+#include <caf/fwd.hpp>
+
+#include <exception>
 #include <initializer_list>
 #include <string_view>
 #include <utility>
@@ -20,5 +24,10 @@ using log_field = std::pair<std::string_view, std::string_view>;
 
 /// Writes {"time":...,"level":...,"event":...,<fields>} if `level` is enabled.
 void log(log_level level, std::string_view event, std::initializer_list<log_field> fields = {});
+
+/// Every actor's exception handler: logs "actor-failed" at error level with
+/// the actor's name and what() and ends it with caf::sec::runtime_error (its
+/// monitors and links see that reason, as with CAF's default handler).
+caf::error log_failure(caf::scheduled_actor* self, std::exception_ptr& failure);
 
 } // namespace signaling::actors

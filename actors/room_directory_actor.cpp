@@ -27,6 +27,7 @@ caf::settings room_directory_state::status() const {
 room_directory_actor::behavior_type
 room_directory(room_directory_actor::stateful_pointer<room_directory_state> self,
                metrics_ptr metrics) {
+  self->set_exception_handler(log_failure);
   self->state.self = self;
   self->state.metrics = std::move(metrics);
   self->set_down_handler([self](const caf::down_msg& down) {

@@ -296,6 +296,7 @@ caf::result<caf::ok_atom> server_state::trace(const std::string& room_id,
 
 server_actor::behavior_type server(server_actor::stateful_pointer<server_state> self,
                                    settings_ptr settings, metrics_ptr metrics) {
+  self->set_exception_handler(log_failure);
   auto& state = self->state;
   state.settings = settings;
   state.metrics = metrics;

@@ -742,6 +742,7 @@ session_actor::behavior_type session(session_actor::stateful_pointer<session_sta
                                      session_registry_actor registry,
                                      room_directory_actor directory, settings_ptr settings,
                                      metrics_ptr metrics) {
+  self->set_exception_handler(log_failure);
   auto& state = self->state;
   state.metrics = std::move(metrics);
   // Spawned for a connection that it serves next.

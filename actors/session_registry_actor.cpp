@@ -3,6 +3,7 @@
 #include "actors/session_registry_actor.hpp"
 
 #include "actors/identifiers.hpp"
+#include "actors/log.hpp"
 #include "actors/session_actor.hpp"
 #include "actors/status.hpp"
 
@@ -73,6 +74,7 @@ void session_registry_state::end_all() {
 session_registry_actor::behavior_type
 session_registry(session_registry_actor::stateful_pointer<session_registry_state> self,
                  room_directory_actor directory, settings_ptr settings, metrics_ptr metrics) {
+  self->set_exception_handler(log_failure);
   self->state.directory = std::move(directory);
   self->state.settings = std::move(settings);
   self->state.metrics = std::move(metrics);

@@ -20,6 +20,8 @@ public:
   }
 
   void ping(std::string payload) override {
+    if (ping_throws)
+      throw std::runtime_error{"a bug in the ping path"};
     ++pings;
     last_ping = std::move(payload);
   }
@@ -38,6 +40,8 @@ public:
   std::string last_ping;
   int close_code = 0;
   bool aborted = false;
+  /// Stands in for a bug: the connection actor's heartbeat throws.
+  bool ping_throws = false;
 };
 
 struct connection_fixture : actor_fixture {
@@ -338,6 +342,26 @@ CAF_TEST(shutdown sends server : shutdown then closes 1001) {
   CAF_CHECK_EQUAL(type_of(shutdown), "server:shutdown");
   CAF_CHECK(shutdown.at("payload").at("reconnectAfterMs").is_int64());
   CAF_CHECK_EQUAL(socket->close_code, 1001);
+}
+
+CAF_TEST(a connection actor that dies of an exception closes its socket 1011) {
+  start();
+  take_frame();
+  socket->ping_throws = true;
+  advance(1000ms);
+  CAF_CHECK_EQUAL(socket->close_code, 1011);
+  CAF_CHECK_EQUAL(metrics->connections_open.load(), 0);
+}
+
+CAF_TEST(a connection actor told to exit closes its socket and says going away on shutdown) {
+  start();
+  auto first = socket;
+  start();
+  caf::anon_send_exit(connection, caf::exit_reason::user_shutdown);
+  caf::anon_send_exit(connections.front(), caf::exit_reason::kill);
+  run();
+  CAF_CHECK_EQUAL(socket->close_code, 1001);
+  CAF_CHECK_EQUAL(first->close_code, 1011);
 }
 
 CAF_TEST_FIXTURE_SCOPE_END()
