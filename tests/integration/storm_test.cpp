@@ -341,10 +341,16 @@ void run_resumers(std::uint16_t port, const std::vector<relay_pair>& relays, std
   std::uniform_int_distribution<int> kind{0, cut_kinds - 1};
   std::uniform_int_distribution<int> cuts{1, 2};
   std::vector<storm_resumer*> done;
+  // Reads what arrived; true if the server closed it (reported once, then
+  // read no more).
+  auto read_all = [](storm_resumer* resumer) {
+    auto event = resumer->session->poll(ms{0});
+    while (event == client_event::kind::text)
+      event = resumer->session->poll(ms{0});
+    return event == client_event::kind::closed;
+  };
   while (!storm_over) {
-    for (auto* resumer : done)
-      while (resumer->session->poll(ms{0}) == client_event::kind::text)
-        continue;
+    done.erase(std::remove_if(done.begin(), done.end(), read_all), done.end());
     auto r = std::make_unique<storm_resumer>();
     r->pair = &relays[pick_pair(prng)];
     auto* self = r.get();
